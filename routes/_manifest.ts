@@ -1,0 +1,18 @@
+/**
+ * The route table (Fresh generates this as `fresh.gen.ts`; here it is one line per file).
+ *
+ * @module
+ */
+import type { Manifest } from "@/framework/types.ts";
+import type { AppState } from "@/lib/server/state.ts";
+import App from "./_app.tsx";
+import * as index from "./index.tsx";
+import * as healthz from "./healthz.ts";
+
+export const manifest: Manifest<AppState> = {
+  app: App,
+  routes: {
+    "/": index,
+    "/healthz": healthz,
+  },
+};

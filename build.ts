@@ -9,6 +9,8 @@ import { build, readAssets } from "./framework/builder.ts";
 /** Browser entry points: the islands client and each AudioWorklet module. */
 export const ENTRIES: Record<string, string> = {
   "client.js": "islands/_client.ts",
+  "capture_worklet.js": "lib/client/capture_worklet.ts",
+  "playback_worklet.js": "lib/client/playback_worklet.ts",
 };
 
 if (import.meta.main) {

@@ -9,7 +9,11 @@ export default function Home({ state }: PageProps<AppState>) {
         <h1>Voice Coach</h1>
         <p class="tagline">Press the button and talk. Interrupt whenever you like.</p>
       </header>
-      <VoiceSession upstream={state.config.upstream} />
+      <VoiceSession
+        upstream={state.config.upstream}
+        captureWorkletUrl={state.assets["capture_worklet.js"]}
+        playbackWorkletUrl={state.assets["playback_worklet.js"]}
+      />
     </main>
   );
 }

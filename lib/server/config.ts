@@ -14,8 +14,8 @@ export interface Config {
   upstream: UpstreamKind;
   openaiApiKey: string | null;
   model: string;
-  /** Upstream WebSocket URL (openai) or override for any GA-speaking server. */
-  realtimeUrl: string;
+  /** `REALTIME_URL`: overrides the upstream WebSocket URL of `openai` or `azure` (null = theirs). */
+  realtimeUrl: string | null;
   azureEndpoint: string | null;
   azureApiKey: string | null;
   azureDeployment: string | null;
@@ -128,7 +128,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     upstream,
     openaiApiKey,
     model: get("REALTIME_MODEL") ?? "gpt-realtime",
-    realtimeUrl: get("REALTIME_URL") ?? "wss://api.openai.com/v1/realtime",
+    realtimeUrl: get("REALTIME_URL"),
     azureEndpoint,
     azureApiKey,
     azureDeployment,

@@ -9,7 +9,11 @@ import { readAssets } from "@/framework/builder.ts";
 import { manifest } from "@/routes/_manifest.ts";
 import { type Config, describeConfig } from "./config.ts";
 import { createLogger, type Logger, type LogSink } from "./log.ts";
+import { RelayMetrics } from "./metrics.ts";
+import { SessionRegistry } from "./sessions.ts";
 import type { AppState } from "./state.ts";
+import { TicketIssuer } from "./tickets.ts";
+import { upstreamTarget } from "./upstream.ts";
 
 export interface ServerOptions {
   /** Where log lines go (tests capture them). */
@@ -38,7 +42,18 @@ export async function startServer(
   if (!assets) {
     throw new Error("Cannot start: no browser build in _fresh/; run `deno task build` first");
   }
-  const state: AppState = { config };
+  const localKey = `local-${crypto.randomUUID()}`;
+  const state: AppState = {
+    config,
+    logger,
+    metrics: new RelayMetrics(),
+    tickets: new TicketIssuer(config.relaySecret, { ttlSeconds: config.ticketTtlSeconds }),
+    sessions: new SessionRegistry(config.maxSessionsPerClient),
+    // Replaced below once the port is known (local mode connects to this server).
+    upstream: upstreamTarget(config, "http://127.0.0.1:0", localKey),
+    localKey,
+    assets,
+  };
   const handler = createApp(manifest, { state, assets });
   const ready = Promise.withResolvers<Deno.NetAddr>();
   const server = Deno.serve({
@@ -53,6 +68,12 @@ export async function startServer(
   const addr = await ready.promise;
   const host = addr.hostname === "0.0.0.0" ? "localhost" : addr.hostname;
   const url = `http://${host}:${addr.port}`;
+  const loopback = addr.hostname.includes(":") && addr.hostname !== "::"
+    ? `[${addr.hostname}]`
+    : addr.hostname === "0.0.0.0" || addr.hostname === "::"
+    ? "127.0.0.1"
+    : addr.hostname;
+  state.upstream = upstreamTarget(config, `http://${loopback}:${addr.port}`, localKey);
   logger.info("listening", { url, ...describeConfig(config) });
   return {
     url,
@@ -60,6 +81,7 @@ export async function startServer(
     state,
     logger,
     async shutdown() {
+      await state.sessions.shutdown("Server is shutting down; reconnect in a moment");
       await server.shutdown();
     },
     finished: server.finished,

@@ -48,7 +48,9 @@ export class Framer {
     let offset = 0;
     while (offset < bytes.length) {
       const take = Math.min(size - this.#filled, bytes.length - offset);
-      this.#frame.set(bytes.subarray(offset, offset + take), this.#filled);
+      // A plain loop, not set(subarray()): no view object per push on the audio thread.
+      const frame = this.#frame;
+      for (let i = 0, at = this.#filled; i < take; i++) frame[at + i] = bytes[offset + i];
       this.#filled += take;
       offset += take;
       if (this.#filled === size) {

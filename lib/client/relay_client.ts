@@ -1,0 +1,215 @@
+/**
+ * The browser's side of the relay: gets a fresh ticket for every (re)connect, opens the
+ * WebSocket, sends each 20 ms frame as one `input_audio_buffer.append` the moment it is
+ * complete, and reconnects by {@linkcode ReconnectPolicy}.
+ *
+ * While the socket is not open, or its `bufferedAmount` says the network is behind, frames
+ * wait in a bounded queue (30 frames ≈ 600 ms); past that the oldest are dropped and counted,
+ * so a stall never turns into a burst of stale audio or unbounded memory.
+ *
+ * @module
+ */
+import { encodeBase64 } from "@/lib/shared/base64.ts";
+import type { ServerEvent } from "@/lib/shared/events.ts";
+import { type Disconnect, ReconnectPolicy } from "./reconnect.ts";
+
+export type ConnectionState = "idle" | "connecting" | "open" | "reconnecting" | "failed" | "closed";
+
+/** Timers and time, replaceable by a fake clock in tests. */
+export interface Clock {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(id: unknown): void;
+  now(): number;
+}
+
+const REAL_CLOCK: Clock = {
+  setTimeout: (fn, ms) => setTimeout(fn, ms),
+  clearTimeout: (id) => clearTimeout(id as number),
+  now: () => performance.now(),
+};
+
+export interface RelayClientOptions {
+  /** Page origin, e.g. `location.origin`. */
+  baseUrl: string;
+  onEvent(event: ServerEvent): void;
+  onState(state: ConnectionState, detail?: string): void;
+  policy?: ReconnectPolicy;
+  clock?: Clock;
+  /** Frames kept while the socket cannot take them. @default 30 */
+  maxQueuedFrames?: number;
+  /** Treat the socket as behind above this many buffered bytes. @default 64 KiB */
+  highWaterBytes?: number;
+}
+
+export interface SendStats {
+  framesSent: number;
+  framesDropped: number;
+  queueDepth: number;
+  /** 95th percentile of the time between consecutive appends (ms), over the last 500. */
+  sendGapP95Ms: number | null;
+  /** 95th percentile of capture → send (ms), over the last 500, when capture times are known. */
+  captureToSendP95Ms: number | null;
+}
+
+const WINDOW = 500;
+
+function p95(values: Float64Array, count: number): number | null {
+  const n = Math.min(count, values.length);
+  if (n === 0) return null;
+  const sorted = values.slice(0, n).sort();
+  return sorted[Math.min(n - 1, Math.floor(n * 0.95))];
+}
+
+export class RelayClient {
+  #options: RelayClientOptions;
+  #policy: ReconnectPolicy;
+  #clock: Clock;
+  #socket: WebSocket | null = null;
+  #state: ConnectionState = "idle";
+  #retryTimer: unknown = null;
+  #queue: { frame: Uint8Array; capturedAt: number | null }[] = [];
+  #stopped = true;
+  #framesSent = 0;
+  #framesDropped = 0;
+  #lastSendAt: number | null = null;
+  #gaps = new Float64Array(WINDOW);
+  #gapCount = 0;
+  #latencies = new Float64Array(WINDOW);
+  #latencyCount = 0;
+
+  constructor(options: RelayClientOptions) {
+    this.#options = options;
+    this.#policy = options.policy ?? new ReconnectPolicy();
+    this.#clock = options.clock ?? REAL_CLOCK;
+  }
+
+  get state(): ConnectionState {
+    return this.#state;
+  }
+
+  get stats(): SendStats {
+    return {
+      framesSent: this.#framesSent,
+      framesDropped: this.#framesDropped,
+      queueDepth: this.#queue.length,
+      sendGapP95Ms: p95(this.#gaps, this.#gapCount),
+      captureToSendP95Ms: p95(this.#latencies, this.#latencyCount),
+    };
+  }
+
+  /** Connects (user gesture). Safe to call again after `failed` or `closed` (a Retry). */
+  start(): void {
+    this.#stopped = false;
+    this.#policy.reset();
+    this.#connect("connecting");
+  }
+
+  /** Ends the session on purpose: close 1000, no retry, queue dropped. */
+  stop(): void {
+    this.#stopped = true;
+    if (this.#retryTimer !== null) this.#clock.clearTimeout(this.#retryTimer);
+    this.#retryTimer = null;
+    this.#queue = [];
+    const socket = this.#socket;
+    this.#socket = null;
+    if (socket && socket.readyState <= WebSocket.OPEN) socket.close(1000, "user stopped");
+    this.#setState("closed");
+  }
+
+  /** Sends a control event now; false if the socket is not open (nothing is queued). */
+  send(event: { type: string } & Record<string, unknown>): boolean {
+    if (this.#socket?.readyState !== WebSocket.OPEN) return false;
+    this.#socket.send(JSON.stringify(event));
+    return true;
+  }
+
+  /** Sends one 960-byte frame as an append now, or queues it (bounded) if it cannot go yet. */
+  sendAudioFrame(frame: Uint8Array, capturedAt: number | null = null): void {
+    this.#queue.push({ frame, capturedAt });
+    if (this.#queue.length > (this.#options.maxQueuedFrames ?? 30)) {
+      this.#queue.shift();
+      this.#framesDropped++;
+    }
+    this.#flush();
+  }
+
+  #flush(): void {
+    const socket = this.#socket;
+    if (!socket || socket.readyState !== WebSocket.OPEN) return;
+    const highWater = this.#options.highWaterBytes ?? 64 * 1024;
+    while (this.#queue.length > 0 && socket.bufferedAmount < highWater) {
+      const { frame, capturedAt } = this.#queue.shift()!;
+      socket.send(`{"type":"input_audio_buffer.append","audio":"${encodeBase64(frame)}"}`);
+      const now = this.#clock.now();
+      if (this.#lastSendAt !== null) this.#gaps[this.#gapCount++ % WINDOW] = now - this.#lastSendAt;
+      this.#lastSendAt = now;
+      if (capturedAt !== null) this.#latencies[this.#latencyCount++ % WINDOW] = now - capturedAt;
+      this.#framesSent++;
+    }
+  }
+
+  #setState(state: ConnectionState, detail?: string): void {
+    if (this.#state === state && detail === undefined) return;
+    this.#state = state;
+    this.#options.onState(state, detail);
+  }
+
+  async #connect(state: "connecting" | "reconnecting"): Promise<void> {
+    this.#retryTimer = null;
+    this.#setState(state);
+    this.#lastSendAt = null;
+    let relayPath: string;
+    try {
+      const res = await fetch(new URL("/api/session", this.#options.baseUrl), { method: "POST" });
+      if (!res.ok) {
+        await res.body?.cancel();
+        return this.#lost({ type: "http", status: res.status });
+      }
+      relayPath = (await res.json()).relay;
+    } catch {
+      return this.#lost({ type: "network" });
+    }
+    if (this.#stopped) return;
+    const url = new URL(relayPath, this.#options.baseUrl);
+    url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+    const socket = new WebSocket(url);
+    this.#socket = socket;
+    let opened = false;
+    socket.onopen = () => {
+      opened = true;
+      this.#policy.connected(this.#clock.now());
+      this.#setState("open");
+      this.#flush();
+    };
+    socket.onmessage = (e) => {
+      if (typeof e.data !== "string") return;
+      let event: ServerEvent;
+      try {
+        event = JSON.parse(e.data);
+      } catch {
+        return;
+      }
+      this.#options.onEvent(event);
+    };
+    socket.onclose = (e) => {
+      if (this.#socket !== socket) return;
+      this.#socket = null;
+      this.#lost(opened ? { type: "close", code: e.code, reason: e.reason } : { type: "network" });
+    };
+  }
+
+  #lost(cause: Disconnect): void {
+    if (this.#stopped) return;
+    const decision = this.#policy.disconnected(this.#clock.now(), cause);
+    if (!decision.retry) {
+      this.#queue = [];
+      this.#setState("failed", decision.reason);
+      return;
+    }
+    this.#setState("reconnecting", `retry ${decision.attempt} in ${decision.delayMs} ms`);
+    this.#retryTimer = this.#clock.setTimeout(
+      () => this.#connect("reconnecting"),
+      decision.delayMs,
+    );
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * The conversation of an emulated session: its items in order, each with the audio of its
+ * audio content parts (24 kHz mono PCM16), which item events never carry but
+ * `conversation.item.retrieve` does.
+ *
+ * Audio is capped per conversation ({@linkcode MAX_CONVERSATION_AUDIO_BYTES}): past the cap
+ * the oldest items lose their bytes but keep their length, so truncation checks still work
+ * and only a retrieve of a very old item comes back without audio.
+ *
+ * @module
+ */
+
+import { BYTES_PER_MS } from "../../shared/audio_format.ts";
+import { newId } from "../../shared/ids.ts";
+import type { Item } from "../../shared/events.ts";
+
+/** About 11.6 minutes of 24 kHz PCM16 kept per session. */
+export const MAX_CONVERSATION_AUDIO_BYTES = 32 * 1024 * 1024;
+
+/** An item and the audio of its content parts. */
+export interface StoredItem {
+  item: Item;
+  /** Per content index: the part's audio, or null (not audio, or dropped past the cap). */
+  audio: (Uint8Array | null)[];
+  /** Per content index: ms of audio the part holds (kept when the bytes are dropped). */
+  audioMs: number[];
+}
+
+/** `previous_item_id` meaning "insert at the start". */
+export const ROOT_ITEM_ID = "root";
+
+/** Ordered items of one conversation. */
+export class Conversation {
+  /** `conv_…`, reported as a response's `conversation_id`. */
+  readonly id: string = newId("conv");
+  #order: string[] = [];
+  #items = new Map<string, StoredItem>();
+  #audioBytes = 0;
+
+  /** Number of items. */
+  get size(): number {
+    return this.#order.length;
+  }
+
+  /** Id of the last item, or null when empty. */
+  get lastId(): string | null {
+    return this.#order.at(-1) ?? null;
+  }
+
+  has(itemId: string): boolean {
+    return this.#items.has(itemId);
+  }
+
+  get(itemId: string): StoredItem | undefined {
+    return this.#items.get(itemId);
+  }
+
+  /** Id of the item before `itemId`, or null when it is first (or absent). */
+  previousId(itemId: string): string | null {
+    const index = this.#order.indexOf(itemId);
+    return index > 0 ? this.#order[index - 1] : null;
+  }
+
+  /** Items in order (a copy of the list; the items themselves are shared). */
+  items(): StoredItem[] {
+    return this.#order.map((id) => this.#items.get(id)!);
+  }
+
+  /**
+   * Adds `item` after `previousItemId` (`"root"` = at the start; omitted = at the end) and
+   * returns the id of the item now before it, or null.
+   *
+   * @throws {RangeError} when the id is taken or `previousItemId` names no item; check first
+   */
+  insert(
+    item: Item,
+    audio: (Uint8Array | null)[] = [],
+    previousItemId?: string,
+  ): string | null {
+    if (this.#items.has(item.id)) {
+      throw new RangeError(`Cannot insert item: id '${item.id}' is already in the conversation`);
+    }
+    let index = this.#order.length;
+    if (previousItemId === ROOT_ITEM_ID) {
+      index = 0;
+    } else if (previousItemId !== undefined) {
+      const previous = this.#order.indexOf(previousItemId);
+      if (previous < 0) {
+        throw new RangeError(`Cannot insert item: no item '${previousItemId}' to insert after`);
+      }
+      index = previous + 1;
+    }
+    this.#order.splice(index, 0, item.id);
+    const audioMs = audio.map((bytes) => (bytes ? bytes.length / BYTES_PER_MS : 0));
+    this.#items.set(item.id, { item, audio: [...audio], audioMs });
+    this.#countAudio(audio);
+    return index > 0 ? this.#order[index - 1] : null;
+  }
+
+  /** Replaces the audio of one content part (a finished or truncated assistant item). */
+  setAudio(itemId: string, contentIndex: number, bytes: Uint8Array): void {
+    const stored = this.#items.get(itemId);
+    if (!stored) throw new RangeError(`Cannot set audio: no item '${itemId}'`);
+    const old = stored.audio[contentIndex];
+    if (old) this.#audioBytes -= old.length;
+    stored.audio[contentIndex] = bytes;
+    stored.audioMs[contentIndex] = bytes.length / BYTES_PER_MS;
+    this.#countAudio([bytes]);
+  }
+
+  /** Removes an item; returns whether it was there. */
+  delete(itemId: string): boolean {
+    const stored = this.#items.get(itemId);
+    if (!stored) return false;
+    this.#items.delete(itemId);
+    this.#order.splice(this.#order.indexOf(itemId), 1);
+    for (const bytes of stored.audio) if (bytes) this.#audioBytes -= bytes.length;
+    return true;
+  }
+
+  /** The most recent user message with audio whose bytes are kept, and that audio. */
+  lastUserAudio(): { item: Item; audio: Uint8Array } | undefined {
+    for (let i = this.#order.length - 1; i >= 0; i--) {
+      const stored = this.#items.get(this.#order[i])!;
+      if (stored.item.type !== "message" || stored.item.role !== "user") continue;
+      const audio = stored.audio.find((bytes) => bytes !== null && bytes.length > 0);
+      if (audio) return { item: stored.item, audio };
+    }
+    return undefined;
+  }
+
+  /** Total ms of user audio in the conversation (for token estimates). */
+  userAudioMs(): number {
+    let ms = 0;
+    for (const stored of this.#items.values()) {
+      if (stored.item.type === "message" && stored.item.role === "user") {
+        for (const part of stored.audioMs) ms += part;
+      }
+    }
+    return ms;
+  }
+
+  #countAudio(audio: (Uint8Array | null)[]): void {
+    for (const bytes of audio) if (bytes) this.#audioBytes += bytes.length;
+    // Oldest first, drop bytes (never lengths) until under the cap; the newest item stays whole.
+    for (
+      let i = 0;
+      i < this.#order.length - 1 && this.#audioBytes > MAX_CONVERSATION_AUDIO_BYTES;
+      i++
+    ) {
+      const stored = this.#items.get(this.#order[i])!;
+      for (let part = 0; part < stored.audio.length; part++) {
+        const bytes = stored.audio[part];
+        if (!bytes) continue;
+        this.#audioBytes -= bytes.length;
+        stored.audio[part] = null;
+      }
+    }
+  }
+}

@@ -1,0 +1,2 @@
+declare const fvadWasm: WebAssembly.Module;
+export default fvadWasm;

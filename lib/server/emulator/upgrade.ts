@@ -1,0 +1,107 @@
+/**
+ * The emulator's entry point: upgrades `GET /v1/realtime` to a WebSocket and runs one
+ * emulated Realtime GA session on it (PROTOCOL.md §2.3 for the handshake, the rest of the
+ * protocol in `session.ts`).
+ *
+ * @module
+ */
+
+import { errorEvent } from "../../shared/events.ts";
+import { checkHandshake, offeredProtocols, selectProtocol } from "./handshake.ts";
+import { EmulatedSession } from "./session.ts";
+import { VoiceActivityDetector } from "./vad.ts";
+
+/** Options of {@linkcode handleRealtimeUpgrade}. */
+export interface EmulatorOptions {
+  /**
+   * Session lifetime in seconds (the service's 60 minutes; tests set a few seconds).
+   * @default {3600}
+   */
+  sessionSeconds?: number;
+  /**
+   * Assistant audio pacing: deltas are sent this many times faster than real time (the real
+   * service streams faster than playback).
+   * @default {2}
+   */
+  speedup?: number;
+  /** Optional structured logger. */
+  log?: (msg: string, fields?: Record<string, unknown>) => void;
+}
+
+/**
+ * Seconds of silence on the socket after which Deno pings the client (and closes the
+ * connection when no pong comes back within as long); the service pings every ~20 s.
+ */
+const PING_IDLE_SECONDS = 20;
+
+/**
+ * Upgrades `req` (`Deno.upgradeWebSocket`) and runs one emulated Realtime session on it.
+ * A request that is not a WebSocket upgrade gets HTTP 400 with a JSON error.
+ */
+export function handleRealtimeUpgrade(req: Request, options: EmulatorOptions = {}): Response {
+  if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") return notAnUpgrade();
+  // Read the request before upgrading: Deno closes it (headers included) on upgrade.
+  const protocol = selectProtocol(offeredProtocols(req.headers));
+  const handshake = checkHandshake(new URL(req.url), req.headers);
+  let upgrade: ReturnType<typeof Deno.upgradeWebSocket>;
+  try {
+    upgrade = Deno.upgradeWebSocket(req, { idleTimeout: PING_IDLE_SECONDS });
+  } catch {
+    return notAnUpgrade();
+  }
+  const { socket, response } = upgrade;
+  // Set by hand: Deno's `protocol` option only finds an offer in a list written "a, b",
+  // while npm `ws` writes "a,b".
+  if (protocol !== undefined) response.headers.set("sec-websocket-protocol", protocol);
+  socket.binaryType = "arraybuffer";
+
+  let session: EmulatedSession | undefined;
+  socket.onopen = () => {
+    if (!handshake.ok) {
+      const { code, message, param, closeCode, closeReason } = handshake.problem;
+      socket.send(JSON.stringify(errorEvent(code, message, { param })));
+      socket.close(closeCode, closeReason);
+      options.log?.("emulator refused a session", { code, close_code: closeCode });
+      return;
+    }
+    session = new EmulatedSession({
+      send(text) {
+        if (socket.readyState === WebSocket.OPEN) socket.send(text);
+      },
+      close(code, reason) {
+        if (socket.readyState === WebSocket.OPEN) socket.close(code, reason);
+      },
+    }, {
+      model: handshake.model,
+      createVad: (vadOptions) => VoiceActivityDetector.create(vadOptions),
+      ...definedOnly(options),
+    });
+    options.log?.("emulator session started", {
+      session_id: session.session.id,
+      model: handshake.model,
+    });
+    session.start();
+  };
+  socket.onmessage = (event: MessageEvent) => session?.receive(event.data);
+  socket.onclose = () => session?.dispose();
+  socket.onerror = () => session?.dispose();
+  return response;
+}
+
+function notAnUpgrade(): Response {
+  const body = {
+    error: {
+      type: "invalid_request_error",
+      code: null,
+      message: "Cannot open a Realtime session over plain HTTP: connect with a WebSocket " +
+        "(Upgrade: websocket) to /v1/realtime?model=gpt-realtime",
+      param: null,
+    },
+  };
+  return Response.json(body, { status: 400 });
+}
+
+/** The options that are set, so `undefined` never overrides a default. */
+function definedOnly(options: EmulatorOptions): EmulatorOptions {
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+}

@@ -1,0 +1,17 @@
+import { match } from "node:assert/strict";
+import { RelayMetrics } from "./metrics.ts";
+
+Deno.test("RelayMetrics renders counters, gauges and the latency histogram as Prometheus text", async () => {
+  const metrics = new RelayMetrics();
+  metrics.sessionsActive.inc();
+  metrics.up.frames.inc();
+  metrics.up.bytes.inc(1300);
+  metrics.errors.inc({ source: "upstream", code: "invalid_value" });
+  metrics.down.latency.observe(0.0002);
+  const text = await metrics.text();
+  match(text, /^relay_sessions_active 1$/m);
+  match(text, /^relay_frames_total\{direction="browser_to_upstream"\} 1$/m);
+  match(text, /^relay_bytes_total\{direction="browser_to_upstream"\} 1300$/m);
+  match(text, /^relay_errors_total\{source="upstream",code="invalid_value"\} 1$/m);
+  match(text, /^relay_forward_seconds_bucket\{le="0.00025",direction="upstream_to_browser"\} 1$/m);
+});

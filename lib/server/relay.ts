@@ -1,0 +1,534 @@
+/**
+ * One relay session: the browser's WebSocket on one side, the Realtime upstream on the other.
+ *
+ * Lifecycle:
+ * 1. The browser socket is open (the route checked the ticket and Origin before upgrading).
+ *    Browser messages are queued (bounded) until the upstream is ready.
+ * 2. The upstream opens (timeout → an `error` event and close 1011), sends `session.created`
+ *    (forwarded), and the relay sends the server's GA `session.update` (COACH_* settings).
+ *    Then the queue drains in order and messages flow both ways.
+ * 3. Either side closing closes the other with its code and reason (1000, 1001, 3000, 4000…).
+ *
+ * Browser → upstream, per message: size limit, then the shared validator (exact GA errors),
+ * then the relay's allow-list. An even-length binary frame is wrapped into an
+ * `input_audio_buffer.append`. A rejected message gets one `error` event; the session goes on.
+ * Accepted text is forwarded as received (no re-serialization), appends are recorded.
+ *
+ * Memory stays bounded both ways: when the browser reads slowly (its `bufferedAmount` is
+ * high) the upstream socket is paused, pushing back through TCP, and a browser that stays
+ * stalled is closed; when the upstream is congested, appends are shed and counted.
+ *
+ * @module
+ */
+import type WebSocket from "ws";
+import { decodeBase64, encodeBase64 } from "@/lib/shared/base64.ts";
+import { type ErrorEvent, errorEvent, parseClientEvent } from "@/lib/shared/events.ts";
+import type { Config } from "./config.ts";
+import type { Logger } from "./log.ts";
+import type { RelayMetrics } from "./metrics.ts";
+import { SessionRecorder } from "./recorder.ts";
+import { connectUpstream, UpstreamError, type UpstreamTarget } from "./upstream.ts";
+
+/** Browser events the relay forwards. Anything else is answered with an error. */
+export const ALLOWED_EVENTS: ReadonlySet<string> = new Set([
+  "input_audio_buffer.append",
+  "input_audio_buffer.commit",
+  "input_audio_buffer.clear",
+  "conversation.item.truncate",
+  "response.create",
+  "response.cancel",
+  "session.update",
+]);
+
+/** Relay-specific error codes, in the Realtime error envelope. */
+export const RELAY_ERROR = {
+  notAllowed: "relay_event_not_allowed",
+  tooLarge: "relay_event_too_large",
+  queueFull: "relay_queue_full",
+  congested: "relay_upstream_congested",
+  unavailable: "upstream_unavailable",
+  disconnected: "upstream_disconnected",
+  expired: "relay_session_expired",
+} as const;
+
+/** Messages queued while the upstream opens: at most this many… */
+export const MAX_QUEUED_EVENTS = 512;
+/** …and this many bytes (about 40 s of 20 ms appends). */
+export const MAX_QUEUED_BYTES = 2 * 1024 * 1024;
+/** Pause reading the upstream when this much waits to go to the browser. */
+export const BROWSER_HIGH_WATER = 1024 * 1024;
+/** Resume when the browser's backlog is below this. */
+export const BROWSER_LOW_WATER = 256 * 1024;
+/** Close a browser that keeps the upstream paused this long. */
+export const BROWSER_STALL_MS = 15_000;
+/** Shed appends when this much waits to go upstream. */
+export const UPSTREAM_HIGH_WATER = 2 * 1024 * 1024;
+
+export interface RelayOptions {
+  sessionId: string;
+  config: Readonly<Config>;
+  target: UpstreamTarget;
+  metrics: RelayMetrics;
+  logger: Logger;
+}
+
+/** `WebSocket.readyState` values (the same for the WHATWG and `ws` sockets). */
+const OPEN = 1;
+
+type Phase = "connecting" | "open" | "closed";
+
+interface Queued {
+  data: string | ArrayBuffer;
+  receivedAt: number;
+}
+
+/** The GA session the server configures (the seed's VAD choices, GA shape). */
+export function coachSessionUpdate(config: Readonly<Config>): string {
+  return JSON.stringify({
+    type: "session.update",
+    session: {
+      type: "realtime",
+      instructions: config.coachInstructions,
+      output_modalities: ["audio"],
+      audio: {
+        input: {
+          format: { type: "audio/pcm", rate: 24000 },
+          transcription: { model: "gpt-4o-mini-transcribe" },
+          turn_detection: {
+            type: "server_vad",
+            threshold: 0.5,
+            prefix_padding_ms: 300,
+            silence_duration_ms: 500,
+            create_response: true,
+            interrupt_response: true,
+          },
+        },
+        output: { format: { type: "audio/pcm", rate: 24000 }, voice: config.coachVoice },
+      },
+    },
+  });
+}
+
+/** Close codes a server may send, passed through; others become 1011. */
+function sendableCode(code: number): boolean {
+  return code === 1000 || code === 1001 || code === 1008 || code === 1011 ||
+    (code >= 3000 && code <= 4999);
+}
+
+/** Close reasons are limited to 123 bytes of UTF-8. */
+function clipReason(reason: string): string {
+  const bytes = new TextEncoder().encode(reason);
+  if (bytes.length <= 123) return reason;
+  return new TextDecoder().decode(bytes.subarray(0, 120)).replace(/\uFFFD$/, "") + "…";
+}
+
+export class RelaySession {
+  readonly id: string;
+  /** Settles when both legs are closed and the recording is finished. */
+  readonly done: Promise<void>;
+
+  #browser: globalThis.WebSocket;
+  #upstream: WebSocket | null = null;
+  #options: RelayOptions;
+  #log: Logger;
+  #phase: Phase = "connecting";
+  #queue: Queued[] = [];
+  #queuedBytes = 0;
+  #recorder: SessionRecorder | null = null;
+  #abort = new AbortController();
+  #resolveDone: () => void;
+  #timers: ReturnType<typeof setTimeout>[] = [];
+  #pausedSince = 0;
+  #drainTimer: ReturnType<typeof setInterval> | null = null;
+  #lastCongestionError = 0;
+  #sessionConfigured = false;
+
+  constructor(browser: globalThis.WebSocket, options: RelayOptions) {
+    this.id = options.sessionId;
+    this.#browser = browser;
+    this.#options = options;
+    this.#log = options.logger.with({ session: options.sessionId });
+    const done = Promise.withResolvers<void>();
+    this.done = done.promise;
+    this.#resolveDone = done.resolve;
+    browser.binaryType = "arraybuffer";
+    browser.addEventListener("message", (e) => this.#onBrowserMessage(e.data));
+    browser.addEventListener("close", (e) => this.#onBrowserClose(e.code, e.reason));
+    browser.addEventListener("error", () => {});
+    options.metrics.sessionsActive.inc();
+    options.metrics.sessionsTotal.inc();
+    this.#timers.push(setTimeout(() => this.#expire(), options.config.maxSessionSeconds * 1000));
+    // The route hands over a socket still completing its upgrade: start once it is open, so
+    // that an early failure can still be reported to the browser.
+    if (browser.readyState === OPEN) this.#start();
+    else browser.addEventListener("open", () => this.#start(), { once: true });
+  }
+
+  async #start(): Promise<void> {
+    const { config, target } = this.#options;
+    this.#log.info("relay session opening", { upstream: target.kind });
+    try {
+      const [upstream, recorder] = await Promise.all([
+        connectUpstream(target, {
+          timeoutMs: config.upstreamConnectTimeoutMs,
+          signal: this.#abort.signal,
+        }),
+        config.recordDir ? SessionRecorder.open(config.recordDir, this.id) : null,
+      ]);
+      this.#recorder = recorder;
+      if (this.#phase === "closed") {
+        upstream.terminate();
+        await recorder?.close();
+        return;
+      }
+      this.#attachUpstream(upstream);
+    } catch (error) {
+      if (this.#phase === "closed") return;
+      const message = error instanceof UpstreamError
+        ? error.message
+        : `Cannot start the session: ${(error as Error).message}`;
+      this.#log.error("upstream failed before opening", { error: message });
+      this.#sendError(
+        errorEvent(RELAY_ERROR.unavailable, `${message}. Try again in a moment.`, {
+          type: "server_error",
+        }),
+      );
+      this.#close(1011, "upstream unavailable");
+    }
+  }
+
+  #attachUpstream(upstream: WebSocket): void {
+    this.#upstream = upstream;
+    upstream.on("message", (data: Buffer, isBinary: boolean) => {
+      this.#onUpstreamMessage(isBinary ? data : data.toString("utf8"));
+    });
+    upstream.on(
+      "close",
+      (code: number, reason: Buffer) => this.#onUpstreamClose(code, reason.toString()),
+    );
+    upstream.on(
+      "error",
+      (error: Error) => this.#log.warn("upstream socket error", { error: error.message }),
+    );
+  }
+
+  // ---- upstream → browser -------------------------------------------------------------
+
+  #onUpstreamMessage(data: string | Buffer): void {
+    const receivedAt = performance.now();
+    if (typeof data !== "string") {
+      this.#log.warn("upstream sent a binary frame; dropped", { bytes: data.length });
+      this.#options.metrics.shed.inc({ direction: "upstream_to_browser", reason: "binary" });
+      return;
+    }
+    if (!this.#sessionConfigured) this.#watchForSessionCreated(data);
+    if (this.#recorder && data.includes('"response.output_audio.delta"')) this.#recordOutput(data);
+    if (data.includes('"type":"error"')) this.#countUpstreamError(data);
+    if (this.#browser.readyState !== OPEN) return;
+    this.#browser.send(data);
+    const { metrics } = this.#options;
+    metrics.down.frames.inc();
+    metrics.down.bytes.inc(data.length);
+    metrics.down.latency.observe((performance.now() - receivedAt) / 1000);
+    if (this.#browser.bufferedAmount > BROWSER_HIGH_WATER) this.#pauseUpstream();
+  }
+
+  /** After `session.created`, configure the session, then release the browser's queue. */
+  #watchForSessionCreated(data: string): void {
+    let type: unknown;
+    try {
+      type = JSON.parse(data).type;
+    } catch {
+      return;
+    }
+    if (type !== "session.created") return;
+    this.#sessionConfigured = true;
+    this.#upstream!.send(coachSessionUpdate(this.#options.config));
+    this.#phase = "open";
+    // Flush after this event has been forwarded (the caller sends it next).
+    queueMicrotask(() => this.#drainQueue());
+  }
+
+  #recordOutput(data: string): void {
+    try {
+      const event = JSON.parse(data);
+      if (event.type === "response.output_audio.delta" && typeof event.delta === "string") {
+        this.#recorder!.output(decodeBase64(event.delta));
+      }
+    } catch (error) {
+      this.#log.warn("could not record an output delta", { error: String(error) });
+    }
+  }
+
+  #countUpstreamError(data: string): void {
+    try {
+      const event = JSON.parse(data);
+      if (event.type !== "error") return;
+      const code = String(event.error?.code ?? "null");
+      this.#options.metrics.errors.inc({ source: "upstream", code });
+      this.#log.info("upstream error event", { code, param: event.error?.param ?? null });
+    } catch { /* not JSON: the browser will see it as it is */ }
+  }
+
+  #pauseUpstream(): void {
+    if (this.#drainTimer || !this.#upstream) return;
+    this.#upstream.pause();
+    this.#pausedSince = performance.now();
+    this.#options.metrics.shed.inc({ direction: "upstream_to_browser", reason: "paused" });
+    this.#log.warn("browser is slow; pausing the upstream", {
+      buffered: this.#browser.bufferedAmount,
+    });
+    this.#drainTimer = setInterval(() => {
+      if (this.#browser.bufferedAmount < BROWSER_LOW_WATER) {
+        clearInterval(this.#drainTimer!);
+        this.#drainTimer = null;
+        this.#upstream?.resume();
+      } else if (performance.now() - this.#pausedSince > BROWSER_STALL_MS) {
+        this.#log.warn("browser stalled; closing", { buffered: this.#browser.bufferedAmount });
+        this.#close(1008, "client too slow: audio could not be delivered");
+      }
+    }, 20);
+  }
+
+  #onUpstreamClose(code: number, reason: string): void {
+    if (this.#phase === "closed") return;
+    this.#log.info("upstream closed", { code, reason });
+    if (!sendableCode(code)) {
+      this.#sendError(
+        errorEvent(
+          RELAY_ERROR.disconnected,
+          `The realtime service closed the connection unexpectedly (${code}). Reconnect to continue.`,
+          { type: "server_error" },
+        ),
+      );
+      this.#close(1011, "upstream disconnected");
+      return;
+    }
+    this.#close(code, reason);
+  }
+
+  // ---- browser → upstream -------------------------------------------------------------
+
+  #onBrowserMessage(data: unknown): void {
+    if (this.#phase === "closed") return;
+    const item: Queued = {
+      data: typeof data === "string" ? data : data as ArrayBuffer,
+      receivedAt: performance.now(),
+    };
+    if (this.#phase === "open" && this.#queue.length === 0) {
+      this.#forward(item);
+      return;
+    }
+    const size = typeof item.data === "string" ? item.data.length : item.data.byteLength;
+    if (this.#queue.length >= MAX_QUEUED_EVENTS || this.#queuedBytes + size > MAX_QUEUED_BYTES) {
+      this.#options.metrics.shed.inc({ direction: "browser_to_upstream", reason: "queue_full" });
+      this.#reject(
+        RELAY_ERROR.queueFull,
+        `Cannot queue the event: ${this.#queue.length} events wait for the realtime service to open. Wait for session.updated before sending.`,
+        null,
+      );
+      return;
+    }
+    this.#queue.push(item);
+    this.#queuedBytes += size;
+  }
+
+  #drainQueue(): void {
+    const queue = this.#queue;
+    this.#queue = [];
+    this.#queuedBytes = 0;
+    for (const item of queue) {
+      if (this.#phase !== "open") return;
+      this.#forward(item);
+    }
+  }
+
+  #forward(item: Queued): void {
+    const { config, metrics } = this.#options;
+    let text: string;
+    let audio: Uint8Array | null = null;
+    if (typeof item.data !== "string") {
+      const bytes = new Uint8Array(item.data);
+      if (bytes.length === 0 || bytes.length % 2 !== 0) {
+        this.#reject(
+          "invalid_value",
+          `Cannot forward a binary frame of ${bytes.length} bytes: send PCM16 audio (an even, non-zero number of bytes) or a JSON event`,
+          null,
+          "audio",
+        );
+        return;
+      }
+      if (bytes.length > config.maxEventBytes) {
+        this.#tooLarge(bytes.length, null);
+        return;
+      }
+      audio = bytes;
+      text = `{"type":"input_audio_buffer.append","audio":"${encodeBase64(bytes)}"}`;
+    } else {
+      text = item.data;
+      // UTF-8 takes at most 3 bytes per UTF-16 unit; measure exactly only near the limit.
+      if (text.length * 3 > config.maxEventBytes) {
+        const size = new TextEncoder().encode(text).length;
+        if (size > config.maxEventBytes) {
+          this.#tooLarge(size, null);
+          return;
+        }
+      }
+      const parsed = parseClientEvent(text);
+      if (!parsed.ok) {
+        this.#sendError(parsed.error);
+        metrics.errors.inc({ source: "relay", code: String(parsed.error.error.code) });
+        return;
+      }
+      const event = parsed.event;
+      if (!ALLOWED_EVENTS.has(event.type)) {
+        this.#reject(
+          RELAY_ERROR.notAllowed,
+          `Cannot forward '${event.type}': the relay forwards only ${
+            [...ALLOWED_EVENTS].join(", ")
+          }`,
+          event.event_id ?? null,
+          "type",
+        );
+        return;
+      }
+      if (event.type === "session.update") {
+        const field = disallowedSessionField(event.session);
+        if (field) {
+          this.#reject(
+            RELAY_ERROR.notAllowed,
+            `Cannot change '${field}' through the relay: the server configures the session; only 'session.audio.input.turn_detection' may be updated`,
+            event.event_id ?? null,
+            field,
+          );
+          return;
+        }
+      }
+      if (event.type === "input_audio_buffer.append") audio = parsed.audioBytes;
+    }
+    const upstream = this.#upstream!;
+    if (audio && upstream.bufferedAmount > UPSTREAM_HIGH_WATER) {
+      metrics.shed.inc({ direction: "browser_to_upstream", reason: "congested" });
+      const now = performance.now();
+      if (now - this.#lastCongestionError > 1000) {
+        this.#lastCongestionError = now;
+        this.#reject(
+          RELAY_ERROR.congested,
+          "Audio dropped: the realtime service is not keeping up. Check your connection.",
+          null,
+        );
+      }
+      return;
+    }
+    upstream.send(text);
+    if (audio) this.#recorder?.input(audio);
+    metrics.up.frames.inc();
+    metrics.up.bytes.inc(text.length);
+    metrics.up.latency.observe((performance.now() - item.receivedAt) / 1000);
+  }
+
+  #tooLarge(size: number, eventId: string | null): void {
+    this.#reject(
+      RELAY_ERROR.tooLarge,
+      `Cannot forward an event of ${size} bytes: the relay accepts at most ${this.#options.config.maxEventBytes}. Send audio in smaller appends.`,
+      eventId,
+    );
+  }
+
+  #reject(
+    code: string,
+    message: string,
+    eventId: string | null,
+    param: string | null = null,
+  ): void {
+    this.#options.metrics.errors.inc({ source: "relay", code });
+    this.#sendError(errorEvent(code, message, { eventId, param }));
+  }
+
+  #sendError(event: ErrorEvent): void {
+    if (this.#browser.readyState === OPEN) this.#browser.send(JSON.stringify(event));
+  }
+
+  #onBrowserClose(code: number, reason: string): void {
+    if (this.#phase === "closed") return;
+    this.#log.info("browser closed", { code, reason });
+    this.#close(code === 1001 ? 1001 : 1000, reason);
+  }
+
+  #expire(): void {
+    const minutes = this.#options.config.maxSessionSeconds / 60;
+    const limit = Number.isInteger(minutes)
+      ? `${minutes} minute${minutes === 1 ? "" : "s"}`
+      : `${this.#options.config.maxSessionSeconds} seconds`;
+    this.#log.info("session reached its maximum duration");
+    this.#sendError(
+      errorEvent(
+        RELAY_ERROR.expired,
+        `Your session hit the relay's maximum duration of ${limit}. Start a new session to continue.`,
+      ),
+    );
+    this.#close(1001, `Your session hit the maximum duration of ${limit}.`);
+  }
+
+  /** Ends the session from the server side (shutdown), with a reason for the browser. */
+  shutdown(reason: string): Promise<void> {
+    this.#close(1001, reason);
+    return this.done;
+  }
+
+  #close(code: number, reason: string): void {
+    if (this.#phase === "closed") return;
+    this.#phase = "closed";
+    this.#abort.abort();
+    for (const timer of this.#timers) clearTimeout(timer);
+    if (this.#drainTimer) clearInterval(this.#drainTimer);
+    const clipped = clipReason(reason);
+    const safeCode = sendableCode(code) ? code : 1000;
+    try {
+      if (this.#browser.readyState <= OPEN) this.#browser.close(safeCode, clipped);
+    } catch (error) {
+      this.#log.warn("closing the browser socket failed", { error: String(error) });
+    }
+    const upstream = this.#upstream;
+    if (upstream && upstream.readyState <= OPEN) {
+      upstream.close(safeCode === 1008 || safeCode === 1011 ? 1000 : safeCode, clipped);
+      // A peer that never answers the close handshake is cut after a second.
+      const kill = setTimeout(() => upstream.terminate(), 1000);
+      upstream.once("close", () => clearTimeout(kill));
+    }
+    this.#options.metrics.sessionsActive.dec();
+    this.#queue = [];
+    const recorder = this.#recorder;
+    (recorder ? recorder.close() : Promise.resolve())
+      .catch((error) => this.#log.error("recording failed", { error: String(error) }))
+      .finally(() => {
+        this.#log.info("relay session closed", {
+          code: safeCode,
+          inputBytes: recorder?.inputBytes,
+          outputBytes: recorder?.outputBytes,
+        });
+        this.#resolveDone();
+      });
+  }
+}
+
+/**
+ * The first field of a browser `session.update` that the relay does not let through, or null.
+ * Only `session.type` and `session.audio.input.turn_detection` may be sent.
+ */
+export function disallowedSessionField(session: unknown): string | null {
+  if (typeof session !== "object" || session === null) return "session";
+  for (const [key, value] of Object.entries(session)) {
+    if (key === "type") continue;
+    if (key !== "audio" || typeof value !== "object" || value === null) return `session.${key}`;
+    for (const [audioKey, audioValue] of Object.entries(value)) {
+      if (audioKey !== "input" || typeof audioValue !== "object" || audioValue === null) {
+        return `session.audio.${audioKey}`;
+      }
+      for (const inputKey of Object.keys(audioValue)) {
+        if (inputKey !== "turn_detection") return `session.audio.input.${inputKey}`;
+      }
+    }
+  }
+  return null;
+}

@@ -264,6 +264,18 @@ function VoiceSession(props: VoiceSessionProps) {
             </div>
           ))}
         </dl>
+        <label class="raw">
+          <input
+            type="checkbox"
+            data-testid="raw-input"
+            checked={snap?.rawInput ?? false}
+            disabled={!ready || running}
+            onChange={(e) =>
+              controller.current?.setRawInput((e.target as HTMLInputElement).checked)}
+          />
+          Raw microphone (no echo cancellation, noise suppression or gain control; applies at the
+          next start)
+        </label>
         <ul class="checks">
           {(snap?.checks ?? []).map((check) => (
             <li

@@ -79,6 +79,8 @@ export interface VoiceSnapshot {
   transcript: readonly TranscriptEntry[];
   pushToTalk: boolean;
   talking: boolean;
+  /** Browser audio processing (echo cancellation, noise suppression, gain control) is off. */
+  rawInput: boolean;
   permission: PermissionState | "unknown";
   deviceLabel: string;
   inputDevices: DeviceChoice[];
@@ -151,6 +153,7 @@ export class VoiceController {
   #micLevel = 0;
   #assistantLevel = 0;
   #pushToTalk = false;
+  #rawInput = false;
   #talking = false;
   #talkSentMs = 0;
   #turnDetection: TurnDetectionState = SERVER_VAD;
@@ -219,6 +222,7 @@ export class VoiceController {
       transcript: [...this.#transcript.entries],
       pushToTalk: this.#pushToTalk,
       talking: this.#talking,
+      rawInput: this.#rawInput,
       permission: this.#permission,
       deviceLabel: this.#capture?.deviceLabel ?? "",
       inputDevices: this.#inputDevices,
@@ -362,6 +366,9 @@ export class VoiceController {
           this.#changed();
         },
         onEnded: () => this.#onTrackEnded(),
+        constraints: this.#rawInput
+          ? { echoCancellation: false, noiseSuppression: false, autoGainControl: false }
+          : undefined,
         onError: (error) => this.#showBanner({ kind: "error", message: error.message }),
       });
       this.#permission = "granted";
@@ -461,6 +468,8 @@ export class VoiceController {
         const session = event.session as { audio?: { input?: { turn_detection?: unknown } } };
         const td = session.audio?.input?.turn_detection;
         if (td !== undefined) this.#turnDetection = td as TurnDetectionState;
+        // Push-to-talk chosen before (re)connecting: the server configured VAD, switch it off.
+        if (this.#pushToTalk && this.#turnDetection !== null) this.#sendTurnDetection();
         break;
       }
       case "input_audio_buffer.speech_started":
@@ -468,6 +477,7 @@ export class VoiceController {
         this.#bargeIn();
         break;
       case "input_audio_buffer.speech_stopped":
+      case "input_audio_buffer.committed":
         this.#userSpeaking = false;
         break;
       case "conversation.item.added": {
@@ -556,10 +566,27 @@ export class VoiceController {
   setPushToTalk(on: boolean): void {
     this.#pushToTalk = on;
     this.#talking = false;
+    this.#userSpeaking = false;
+    this.#sendTurnDetection();
+    this.#changed();
+  }
+
+  #sendTurnDetection(): void {
     this.#relay?.send({
       type: "session.update",
-      session: { type: "realtime", audio: { input: { turn_detection: on ? null : SERVER_VAD } } },
+      session: {
+        type: "realtime",
+        audio: { input: { turn_detection: this.#pushToTalk ? null : SERVER_VAD } },
+      },
     });
+  }
+
+  /**
+   * Turns the browser's audio processing off (or on) for the next start: what reaches the
+   * coach is then the microphone's own signal, for checking a device or the pipeline.
+   */
+  setRawInput(on: boolean): void {
+    this.#rawInput = on;
     this.#changed();
   }
 

@@ -241,11 +241,11 @@ export class Resampler {
       if (fill + size > x.length) {
         // Move the last `history` samples to the front (once per few thousand samples).
         const shift = fill - history;
-        for (let j = 0; j < history; j++) x[j] = x[shift + j];
+        for (let j = 0; j < history; j = (j + 1) | 0) x[j] = x[(shift + j) | 0];
         this.#index -= shift;
         fill = history;
       }
-      for (let j = 0; j < size; j++) x[fill + j] = input[start + j];
+      for (let j = 0; j < size; j = (j + 1) | 0) x[(fill + j) | 0] = input[(start + j) | 0];
       fill += size;
       this.#fill = fill;
       written = this.#mode === DECIMATE
@@ -278,49 +278,52 @@ export class Resampler {
    * walking up from the oldest sample of its window and `hi` down from the newest.
    */
   #decimate(end: number, output: Float32Array, o: number): number {
+    // `| 0` keeps every index an int32 for V8, which then skips overflow checks.
     const x = this.#buf;
     const c = this.#coefs;
-    const taps = this.#taps;
-    const pairs = c.length;
-    const step = this.#m;
-    let i = this.#index;
+    const taps = this.#taps | 0;
+    const pairs = c.length | 0;
+    const step = this.#m | 0;
+    let i = this.#index | 0;
     if (step === 2) {
       // Two outputs per pass: the second's window is the first's shifted by 2, so its lo
       // samples are the first's two steps ahead (u2, u3) and its hi samples the first's two
       // steps behind (d0, d1).
-      for (; i + 2 < end; i += 4) {
-        let lo = i - taps + 1;
+      for (; ((i + 2) | 0) < end; i = (i + 4) | 0) {
+        let lo = (i - taps + 1) | 0;
         let hi = i;
         let s = 0, t = 0;
-        let u0 = x[lo], u1 = x[lo + 1];
-        let d0 = x[hi + 2], d1 = x[hi + 1];
-        for (let k = 0; k < pairs; k += 2) {
-          const u2 = x[lo + 2], u3 = x[lo + 3];
-          const e0 = x[hi], e1 = x[hi - 1];
-          const c0 = c[k], c1 = c[k + 1];
+        let u0 = x[lo], u1 = x[(lo + 1) | 0];
+        let d0 = x[(hi + 2) | 0], d1 = x[(hi + 1) | 0];
+        for (let k = 0; k < pairs; k = (k + 2) | 0) {
+          const u2 = x[(lo + 2) | 0], u3 = x[(lo + 3) | 0];
+          const e0 = x[hi], e1 = x[(hi - 1) | 0];
+          const c0 = c[k], c1 = c[(k + 1) | 0];
           s += c0 * (u0 + e0) + c1 * (u1 + e1);
           t += c0 * (u2 + d0) + c1 * (u3 + d1);
           u0 = u2;
           u1 = u3;
           d0 = e0;
           d1 = e1;
-          lo += 2;
-          hi -= 2;
+          lo = (lo + 2) | 0;
+          hi = (hi - 2) | 0;
         }
-        output[o++] = s;
-        output[o++] = t;
+        output[o] = s;
+        output[(o + 1) | 0] = t;
+        o = (o + 2) | 0;
       }
     }
-    for (; i < end; i += step) {
-      let lo = i - taps + 1;
+    for (; i < end; i = (i + step) | 0) {
+      let lo = (i - taps + 1) | 0;
       let hi = i;
       let s = 0;
-      for (let k = 0; k < pairs; k += 2) {
-        s += c[k] * (x[lo] + x[hi]) + c[k + 1] * (x[lo + 1] + x[hi - 1]);
-        lo += 2;
-        hi -= 2;
+      for (let k = 0; k < pairs; k = (k + 2) | 0) {
+        s += c[k] * (x[lo] + x[hi]) + c[(k + 1) | 0] * (x[(lo + 1) | 0] + x[(hi - 1) | 0]);
+        lo = (lo + 2) | 0;
+        hi = (hi - 2) | 0;
       }
-      output[o++] = s;
+      output[o] = s;
+      o = (o + 1) | 0;
     }
     this.#index = i;
     return o;
@@ -333,43 +336,45 @@ export class Resampler {
   #polyphase(end: number, output: Float32Array, o: number): number {
     const x = this.#buf;
     const c = this.#coefs;
-    const taps = this.#taps;
+    const taps = this.#taps | 0;
     const stepIndex = this.#stepIndex;
     const nextPhase = this.#nextPhase;
-    let i = this.#index;
-    let p = this.#phase;
+    let i = this.#index | 0;
+    let p = this.#phase | 0;
     while (i < end) {
-      let at = i - taps + 1;
-      let r = p * taps;
-      const rowEnd = r + taps;
+      let at = (i - taps + 1) | 0;
+      let r = Math.imul(p, taps);
+      const rowEnd = (r + taps) | 0;
       if (stepIndex[p] === 0) {
         // The next output uses the same window with the next phase: share the sample loads.
         const q = nextPhase[p];
-        let v = q * taps;
+        let v = Math.imul(q, taps);
         let s0 = 0, s1 = 0, t0 = 0, t1 = 0;
-        for (; r < rowEnd; r += 4) {
-          const x0 = x[at], x1 = x[at + 1], x2 = x[at + 2], x3 = x[at + 3];
-          s0 += c[r] * x0 + c[r + 1] * x1;
-          s1 += c[r + 2] * x2 + c[r + 3] * x3;
-          t0 += c[v] * x0 + c[v + 1] * x1;
-          t1 += c[v + 2] * x2 + c[v + 3] * x3;
-          at += 4;
-          v += 4;
+        for (; r < rowEnd; r = (r + 4) | 0) {
+          const x0 = x[at], x1 = x[(at + 1) | 0], x2 = x[(at + 2) | 0], x3 = x[(at + 3) | 0];
+          s0 += c[r] * x0 + c[(r + 1) | 0] * x1;
+          s1 += c[(r + 2) | 0] * x2 + c[(r + 3) | 0] * x3;
+          t0 += c[v] * x0 + c[(v + 1) | 0] * x1;
+          t1 += c[(v + 2) | 0] * x2 + c[(v + 3) | 0] * x3;
+          at = (at + 4) | 0;
+          v = (v + 4) | 0;
         }
-        output[o++] = s0 + s1;
-        output[o++] = t0 + t1;
-        i += stepIndex[q];
+        output[o] = s0 + s1;
+        output[(o + 1) | 0] = t0 + t1;
+        o = (o + 2) | 0;
+        i = (i + stepIndex[q]) | 0;
         p = nextPhase[q];
         continue;
       }
       let s0 = 0, s1 = 0;
-      for (; r < rowEnd; r += 4) {
-        s0 += c[r] * x[at] + c[r + 1] * x[at + 1];
-        s1 += c[r + 2] * x[at + 2] + c[r + 3] * x[at + 3];
-        at += 4;
+      for (; r < rowEnd; r = (r + 4) | 0) {
+        s0 += c[r] * x[at] + c[(r + 1) | 0] * x[(at + 1) | 0];
+        s1 += c[(r + 2) | 0] * x[(at + 2) | 0] + c[(r + 3) | 0] * x[(at + 3) | 0];
+        at = (at + 4) | 0;
       }
-      output[o++] = s0 + s1;
-      i += stepIndex[p];
+      output[o] = s0 + s1;
+      o = (o + 1) | 0;
+      i = (i + stepIndex[p]) | 0;
       p = nextPhase[p];
     }
     this.#index = i;

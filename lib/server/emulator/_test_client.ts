@@ -126,7 +126,9 @@ export class TestClient implements AsyncDisposable {
       if (this.#isClosed) throw new Error("Cannot read event: the socket closed");
       const left = deadline - Date.now();
       if (left <= 0) {
-        const seen = this.events.slice(-8).map((e) => e.type === "error" ? JSON.stringify(e.error) : e.type).join(", ");
+        const seen = this.events.slice(-8).map((e) =>
+          e.type === "error" ? JSON.stringify(e.error) : e.type
+        ).join(", ");
         throw new Error(`Cannot read event: none within ${waitMs} ms; last events: ${seen}`);
       }
       await new Promise<void>((resolve) => {

@@ -14,7 +14,8 @@ import {
 Deno.test("handshake problems carry the GA texts, close codes and reasons", () => {
   deepEqual(betaApiShapeDisabled(), {
     code: "beta_api_shape_disabled",
-    message: "The Realtime Beta API is no longer supported. Please use /v1/realtime for the GA API.",
+    message:
+      "The Realtime Beta API is no longer supported. Please use /v1/realtime for the GA API.",
     param: null,
     closeCode: 4000,
     closeReason: "invalid_request_error.beta_api_shape_disabled",
@@ -61,7 +62,10 @@ Deno.test("audioAlreadyShorter() uses code null and whole ms", () => {
     message: "Audio content of 13600ms is already shorter than 55960ms",
     param: null,
   });
-  equal(audioAlreadyShorter(1849.98, 1850).message, "Audio content of 1849ms is already shorter than 1850ms");
+  equal(
+    audioAlreadyShorter(1849.98, 1850).message,
+    "Audio content of 1849ms is already shorter than 1850ms",
+  );
 });
 
 Deno.test("itemNotFound() uses the per-action codes clients match on", () => {

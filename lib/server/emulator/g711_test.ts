@@ -28,7 +28,10 @@ Deno.test("G.711 quantisation error stays within the segment step", () => {
 });
 
 Deno.test("G711Decoder triples the rate and a split stream decodes the same", () => {
-  const bytes = Uint8Array.from({ length: 99 }, (_, i) => linearToMuLaw(Math.round(5000 * Math.sin(i / 4))));
+  const bytes = Uint8Array.from(
+    { length: 99 },
+    (_, i) => linearToMuLaw(Math.round(5000 * Math.sin(i / 4))),
+  );
   const whole = new G711Decoder("mu").decode(bytes);
   equal(whole.length, 99 * 3 * 2);
   const split = new G711Decoder("mu");

@@ -4,11 +4,20 @@ import { checkHandshake, hasCredentials, offeredProtocols, selectProtocol } from
 const URL_OK = new URL("ws://x/v1/realtime?model=gpt-realtime");
 
 Deno.test("offeredProtocols() splits with or without spaces", () => {
-  deepEqual(offeredProtocols(new Headers({ "sec-websocket-protocol": "realtime, openai-insecure-api-key.k" })), [
-    "realtime",
-    "openai-insecure-api-key.k",
+  deepEqual(
+    offeredProtocols(
+      new Headers({ "sec-websocket-protocol": "realtime, openai-insecure-api-key.k" }),
+    ),
+    [
+      "realtime",
+      "openai-insecure-api-key.k",
+    ],
+  );
+  deepEqual(offeredProtocols(new Headers({ "sec-websocket-protocol": "a,b ,,c" })), [
+    "a",
+    "b",
+    "c",
   ]);
-  deepEqual(offeredProtocols(new Headers({ "sec-websocket-protocol": "a,b ,,c" })), ["a", "b", "c"]);
   deepEqual(offeredProtocols(new Headers()), []);
 });
 
@@ -30,7 +39,11 @@ Deno.test("hasCredentials() accepts a non-empty bearer, basic or key subprotocol
     [{}, [], false],
   ];
   for (const [headers, protocols, expected] of table) {
-    equal(hasCredentials(new Headers(headers), protocols), expected, JSON.stringify([headers, protocols]));
+    equal(
+      hasCredentials(new Headers(headers), protocols),
+      expected,
+      JSON.stringify([headers, protocols]),
+    );
   }
 });
 
@@ -39,9 +52,18 @@ Deno.test("checkHandshake() checks beta, then auth, then model", () => {
   equal(!beta.ok && beta.problem.code, "beta_api_shape_disabled");
   const noAuth = checkHandshake(new URL("ws://x/v1/realtime"), new Headers());
   equal(!noAuth.ok && noAuth.problem.closeCode, 3000);
-  const noModel = checkHandshake(new URL("ws://x/v1/realtime?model="), new Headers({ authorization: "Bearer k" }));
+  const noModel = checkHandshake(
+    new URL("ws://x/v1/realtime?model="),
+    new Headers({ authorization: "Bearer k" }),
+  );
   equal(!noModel.ok && noModel.problem.code, "missing_model");
-  const callId = checkHandshake(new URL("ws://x/v1/realtime?call_id=rtc_1"), new Headers({ authorization: "Bearer k" }));
+  const callId = checkHandshake(
+    new URL("ws://x/v1/realtime?call_id=rtc_1"),
+    new Headers({ authorization: "Bearer k" }),
+  );
   equal(!callId.ok && callId.problem.param, "call_id");
-  deepEqual(checkHandshake(URL_OK, new Headers({ authorization: "Bearer k" })), { ok: true, model: "gpt-realtime" });
+  deepEqual(checkHandshake(URL_OK, new Headers({ authorization: "Bearer k" })), {
+    ok: true,
+    model: "gpt-realtime",
+  });
 });

@@ -84,13 +84,14 @@ export function tone(ms: number): Uint8Array {
   return new Uint8Array(samples.buffer);
 }
 
-/** Splits text into `count` consecutive pieces of whole words (some may be empty). */
+/** Splits text into `count` consecutive pieces of whole words, front-loaded (some may be empty). */
 export function splitText(text: string, count: number): string[] {
   const words = text.match(/\S+\s*/g) ?? [];
   const pieces: string[] = [];
   let taken = 0;
   for (let i = 1; i <= count; i++) {
-    const upTo = Math.round((words.length * i) / count);
+    // Rounded up, so the transcript runs slightly ahead of the audio, as the service's does.
+    const upTo = Math.ceil((words.length * i) / count);
     pieces.push(words.slice(taken, upTo).join(""));
     taken = upTo;
   }

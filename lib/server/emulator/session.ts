@@ -75,6 +75,8 @@ import type { VadEvent, VadOptions } from "./vad.ts";
 export const MIN_COMMIT_MS = 100;
 /** Longest input buffer kept without a commit; older audio is dropped (10 minutes). */
 export const MAX_BUFFER_MS = 10 * 60 * 1000;
+/** setTimeout's longest delay (about 24.8 days); longer lifetimes are cut to it. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 /** The token budget reported in `rate_limits.updated`. */
 const TOKENS_PER_MINUTE = 40_000;
 /** GA's own words for an internal failure. */
@@ -182,6 +184,7 @@ export class EmulatedSession {
   constructor(transport: SessionTransport, options: EmulatedSessionOptions) {
     this.#transport = transport;
     this.#options = { sessionSeconds: 3600, speedup: 2, ...options };
+    checkEmulatorOptions(this.#options);
     const createdAt = Math.floor(Date.now() / 1000);
     const session = defaultSession({ model: options.model, createdAt });
     session.expires_at = createdAt + Math.ceil(this.#options.sessionSeconds);
@@ -204,7 +207,7 @@ export class EmulatedSession {
     this.#expiryTimer = setTimeout(() => {
       const reason = sessionExpiredReason(this.#options.sessionSeconds);
       this.#end(SESSION_EXPIRED_CLOSE_CODE, reason);
-    }, this.#options.sessionSeconds * 1000);
+    }, Math.min(this.#options.sessionSeconds * 1000, MAX_TIMER_MS));
     const turnDetection = this.#session.audio.input.turn_detection;
     const options = turnDetection ? vadOptionsFor(turnDetection) : vadOptionsFor(defaultVad());
     this.#options.createVad(options).then(
@@ -581,7 +584,10 @@ export class EmulatedSession {
   #onResponseDone(response: EchoResponse): void {
     if (this.#active === response) this.#active = null;
     if (this.#closed) return;
-    if (!this.#outOfBand.has(response) && this.#conversation.has(response.itemId)) {
+    if (
+      !this.#outOfBand.has(response) && this.#conversation.has(response.itemId) &&
+      response.sentAudio.length > 0
+    ) {
       this.#conversation.setAudio(response.itemId, 0, response.sentAudio.slice());
     }
     const used = response.usage.total_tokens;
@@ -803,6 +809,22 @@ export class EmulatedSession {
 
   #log(msg: string, fields?: Record<string, unknown>): void {
     this.#options.log?.(msg, fields);
+  }
+}
+
+/**
+ * Checks the lifetime and pacing settings.
+ *
+ * @throws {RangeError} when `sessionSeconds` or `speedup` is not a positive finite number
+ */
+export function checkEmulatorOptions(options: { sessionSeconds?: number; speedup?: number }): void {
+  for (const key of ["sessionSeconds", "speedup"] as const) {
+    const value = options[key];
+    if (value !== undefined && !(value > 0 && Number.isFinite(value))) {
+      throw new RangeError(
+        `Cannot start the Realtime emulator: ${key} is ${value}; pass a positive number`,
+      );
+    }
   }
 }
 

@@ -11,6 +11,8 @@ import {
   TestClient,
 } from "./_test_client.ts";
 import { linearToMuLaw, muLawToLinear } from "./g711.ts";
+import { EmulatedSession, type Vad, vadOptionsFor } from "./session.ts";
+import type { VadEvent, VadOptions } from "./vad.ts";
 
 const ID = /^[0-9A-Za-z]{21}$/;
 const TRUTH = JSON.parse(
@@ -306,7 +308,8 @@ Deno.test("response.cancel ends the active response as cancelled, and errors whe
 });
 
 Deno.test("speech during a response cancels it with turn_detected; truncate then cuts the item", async () => {
-  await using emulator = startEmulator({ speedup: 1 });
+  // Slower than real time, so the response is surely still playing when the user barges in.
+  await using emulator = startEmulator({ speedup: 0.5 });
   await using client = await TestClient.open(emulator.url);
   client.send({
     type: "session.update",
@@ -339,7 +342,7 @@ Deno.test("speech during a response cancels it with turn_detected; truncate then
   await client.sync();
   const sent = joinAudioDeltas(client.events, responseId);
   const sentMs = sent.length / BYTES_PER_MS;
-  ok(sentMs >= 300 && sentMs < 2500, `sent ${sentMs} ms`);
+  ok(sentMs >= 300 && sentMs < 2600, `sent ${sentMs} ms`);
   const afterDone = client.events.slice(client.events.indexOf(events[done]) + 1);
   equal(afterDone.filter((e) => e.response_id === responseId).length, 0);
 
@@ -593,4 +596,168 @@ Deno.test("server_vad idle_timeout_ms commits the quiet buffer and answers after
   ]);
   equal(events[0].item_id, events[1].item_id);
   ok(events[0].audio_end_ms > events[0].audio_start_ms);
+});
+
+// ---------------------------------------------------------------------------------------------
+// The state machine driven directly, with a scripted detector
+
+/** A detector that reports scripted events when its own clock (ms pushed) reaches them. */
+class ScriptedVad implements Vad {
+  pushedMs = 0;
+  inSpeech = false;
+  closed = false;
+  resets = 0;
+  configured: VadOptions[] = [];
+  #script: { atMs: number; event: VadEvent }[];
+
+  constructor(script: { atMs: number; event: VadEvent }[]) {
+    this.#script = [...script];
+  }
+  configure(options: VadOptions): void {
+    this.configured.push(options);
+  }
+  push(samples: Int16Array): VadEvent[] {
+    this.pushedMs += samples.length / 24;
+    const due: VadEvent[] = [];
+    while (this.#script.length > 0 && this.#script[0].atMs <= this.pushedMs) {
+      const { event } = this.#script.shift()!;
+      this.inSpeech = event.type === "speech_started";
+      due.push(event);
+    }
+    return due;
+  }
+  reset(): void {
+    this.resets++;
+    this.inSpeech = false;
+  }
+  close(): void {
+    this.closed = true;
+  }
+}
+
+function direct(vad: Vad | Promise<Vad>) {
+  const sent: Received[] = [];
+  const closes: [number, string][] = [];
+  const session = new EmulatedSession({
+    send: (text) => sent.push(JSON.parse(text)),
+    close: (code, reason) => closes.push([code, reason]),
+  }, { model: "gpt-realtime", speedup: 1000, createVad: () => Promise.resolve(vad) });
+  const frame = (ms: number) =>
+    JSON.stringify({ type: "input_audio_buffer.append", audio: encodeBase64(silence(ms)) });
+  return { session, sent, closes, frame };
+}
+
+const tick = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+Deno.test("EmulatedSession queues frames until the detector loads, then handles them in order", async () => {
+  const { promise, resolve } = Promise.withResolvers<Vad>();
+  const vad = new ScriptedVad([]);
+  const { session, sent, frame } = direct(promise);
+  session.start();
+  session.receive(frame(100));
+  session.receive(JSON.stringify({ type: "input_audio_buffer.commit" }));
+  session.receive(JSON.stringify({ type: "input_audio_buffer.clear" }));
+  deepEqual(sent.map((e) => e.type), ["session.created"]);
+  resolve(vad);
+  await tick();
+  deepEqual(shape(sent), [
+    "session.created",
+    "input_audio_buffer.committed",
+    "conversation.item.added",
+    "conversation.item.done",
+    "input_audio_buffer.cleared",
+  ]);
+  equal(vad.pushedMs, 100);
+  session.dispose();
+  equal(vad.closed, true);
+});
+
+Deno.test("EmulatedSession.dispose() before the detector loads closes it when it arrives", async () => {
+  const { promise, resolve } = Promise.withResolvers<Vad>();
+  const vad = new ScriptedVad([]);
+  const { session, sent } = direct(promise);
+  session.start();
+  session.dispose();
+  resolve(vad);
+  await tick();
+  equal(vad.closed, true);
+  equal(session.closed, true);
+  session.receive(JSON.stringify({ type: "input_audio_buffer.clear" }));
+  equal(sent.length, 1);
+});
+
+Deno.test("EmulatedSession maps the detector's clock onto the session's after VAD was off", async () => {
+  const vad = new ScriptedVad([
+    { atMs: 200, event: { type: "speech_started", audioStartMs: 100 } },
+    { atMs: 900, event: { type: "speech_stopped", audioEndMs: 800 } },
+  ]);
+  const { session, sent, frame } = direct(vad);
+  session.start();
+  await tick();
+  const update = (turnDetection: unknown) =>
+    session.receive(JSON.stringify({
+      type: "session.update",
+      session: { type: "realtime", audio: { input: { turn_detection: turnDetection } } },
+    }));
+  update(null);
+  session.receive(frame(1000)); // not fed: the detector's clock stays at 0
+  equal(vad.pushedMs, 0);
+  update({ type: "semantic_vad", eagerness: "high", create_response: false });
+  deepEqual(vad.configured.at(-1), {
+    threshold: 0.5,
+    prefixPaddingMs: 300,
+    silenceDurationMs: 300,
+  });
+  for (let i = 0; i < 50; i++) session.receive(frame(20));
+  const started = sent.find((e) => e.type === "input_audio_buffer.speech_started")!;
+  const stopped = sent.find((e) => e.type === "input_audio_buffer.speech_stopped")!;
+  equal(started.audio_start_ms, 1100);
+  equal(stopped.audio_end_ms, 1800);
+  // The turn holds exactly audio_start_ms..audio_end_ms; no response (create_response false).
+  const committed = sent.find((e) => e.type === "input_audio_buffer.committed")!;
+  equal(committed.item_id, started.item_id);
+  equal(sent.some((e) => e.type === "response.created"), false);
+  session.receive(JSON.stringify({ type: "conversation.item.retrieve", item_id: started.item_id }));
+  const retrieved = sent.at(-1)!;
+  equal(decodeBase64(retrieved.item.content[0].audio).length, 700 * BYTES_PER_MS);
+  session.dispose();
+});
+
+Deno.test("EmulatedSession commits a turn in progress under its announced id on a manual commit", async () => {
+  const vad = new ScriptedVad([{ atMs: 300, event: { type: "speech_started", audioStartMs: 0 } }]);
+  const { session, sent, frame } = direct(vad);
+  session.start();
+  await tick();
+  session.receive(frame(400));
+  const started = sent.at(-1)!;
+  equal(started.type, "input_audio_buffer.speech_started");
+  session.receive(JSON.stringify({ type: "input_audio_buffer.commit" }));
+  equal(sent.find((e) => e.type === "input_audio_buffer.committed")!.item_id, started.item_id);
+  equal(vad.resets, 1);
+  session.dispose();
+});
+
+Deno.test("vadOptionsFor() maps server_vad fields and fixes semantic_vad settings", () => {
+  deepEqual(
+    vadOptionsFor({
+      type: "server_vad",
+      threshold: 0.7,
+      prefix_padding_ms: 100,
+      silence_duration_ms: 450,
+      idle_timeout_ms: null,
+      create_response: true,
+      interrupt_response: true,
+    }),
+    { threshold: 0.7, prefixPaddingMs: 100, silenceDurationMs: 450 },
+  );
+  equal(
+    vadOptionsFor({
+      type: "semantic_vad",
+      eagerness: "low",
+      create_response: true,
+      interrupt_response: true,
+    })
+      .silenceDurationMs,
+    1000,
+  );
 });

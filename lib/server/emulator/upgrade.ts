@@ -8,7 +8,7 @@
 
 import { errorEvent } from "../../shared/events.ts";
 import { checkHandshake, offeredProtocols, selectProtocol } from "./handshake.ts";
-import { EmulatedSession } from "./session.ts";
+import { checkEmulatorOptions, EmulatedSession } from "./session.ts";
 import { VoiceActivityDetector } from "./vad.ts";
 
 /** Options of {@linkcode handleRealtimeUpgrade}. */
@@ -29,23 +29,26 @@ export interface EmulatorOptions {
 }
 
 /**
- * Seconds of silence on the socket after which Deno pings the client (and closes the
- * connection when no pong comes back within as long); the service pings every ~20 s.
+ * Deno's `idleTimeout`: it pings every half of it (20 s, like the service's ~20.3 s) and
+ * closes a connection that has not answered within it.
  */
-const PING_IDLE_SECONDS = 20;
+const IDLE_TIMEOUT_SECONDS = 40;
 
 /**
  * Upgrades `req` (`Deno.upgradeWebSocket`) and runs one emulated Realtime session on it.
  * A request that is not a WebSocket upgrade gets HTTP 400 with a JSON error.
+ *
+ * @throws {RangeError} when `sessionSeconds` or `speedup` is not a positive number
  */
 export function handleRealtimeUpgrade(req: Request, options: EmulatorOptions = {}): Response {
+  checkEmulatorOptions(options);
   if (req.headers.get("upgrade")?.toLowerCase() !== "websocket") return notAnUpgrade();
   // Read the request before upgrading: Deno closes it (headers included) on upgrade.
   const protocol = selectProtocol(offeredProtocols(req.headers));
   const handshake = checkHandshake(new URL(req.url), req.headers);
   let upgrade: ReturnType<typeof Deno.upgradeWebSocket>;
   try {
-    upgrade = Deno.upgradeWebSocket(req, { idleTimeout: PING_IDLE_SECONDS });
+    upgrade = Deno.upgradeWebSocket(req, { idleTimeout: IDLE_TIMEOUT_SECONDS });
   } catch {
     return notAnUpgrade();
   }

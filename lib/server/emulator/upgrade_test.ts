@@ -1,6 +1,7 @@
-import { deepEqual, equal, match, notEqual } from "node:assert/strict";
+import { deepEqual, equal, match, notEqual, throws } from "node:assert/strict";
 import { DEFAULT_INSTRUCTIONS } from "../../shared/events.ts";
 import { startEmulator, TestClient } from "./_test_client.ts";
+import { handleRealtimeUpgrade } from "./upgrade.ts";
 
 Deno.test("handleRealtimeUpgrade() answers a plain HTTP request with 400 and a JSON error", async () => {
   await using emulator = startEmulator();
@@ -151,4 +152,10 @@ Deno.test("handleRealtimeUpgrade() echoes a client close 1000 and session.close 
   other.socket.close(1000);
   equal((await other.closed).code, 1000);
   notEqual(emulator.logs.length, 0);
+});
+
+Deno.test("handleRealtimeUpgrade() refuses a non-positive speedup or lifetime", () => {
+  const request = new Request("http://x/v1/realtime?model=m");
+  throws(() => handleRealtimeUpgrade(request, { speedup: 0 }), RangeError);
+  throws(() => handleRealtimeUpgrade(request, { sessionSeconds: -1 }), RangeError);
 });

@@ -1,0 +1,289 @@
+/**
+ * The voice island end to end: headless Chromium with recorded speech (espeak-ng) as the
+ * microphone, the real server, the relay and the embedded emulator on loopback.
+ */
+import { deepEqual, equal, ok } from "node:assert/strict";
+import { decodeBase64 } from "@/lib/shared/base64.ts";
+import { readWav } from "@/lib/server/wav.ts";
+import { startTestServer } from "./server.ts";
+import { base64AudioMs, FIXTURES, percentile, VoicePage } from "./voice_page.ts";
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+for (const microphone of ["speech_48k.wav", "speech_44k.wav"]) {
+  Deno.test(`voice page (${microphone}): wire contract, states off → connecting → listening → user-speaking → assistant-speaking, audio played`, async () => {
+    await using server = await startTestServer();
+    await using voice = await VoicePage.open(server.url, { microphone });
+    equal(await voice.state(), "off");
+    await voice.page.click('[data-testid="power"]');
+    await voice.waitForState("assistant-speaking", 20000);
+    await sleep(500);
+    const log = await voice.log();
+    const states = log.states.map((s) => s.state);
+    // In this order, each possibly briefly (a state that lasts less than a frame is not drawn).
+    const expected = ["off", "connecting", "listening", "user-speaking", "assistant-speaking"];
+    let at = 0;
+    for (const state of states) if (state === expected[at]) at++;
+    equal(at, expected.length, `states went ${states.join(" → ")}`);
+    equal(states.includes("error") || states.includes("reconnecting"), false);
+    ok(log.maxAssistantLevel > 0.2, `assistant level peaked at ${log.maxAssistantLevel}`);
+
+    // Every frame the page sent is a JSON text frame; appends are exactly 960 bytes.
+    equal(log.sent.filter((s) => s.binary).length, 0);
+    const sent = await voice.sentEvents();
+    const appends = sent.filter((s) => s.event.type === "input_audio_buffer.append");
+    ok(appends.length > 100, `${appends.length} appends`);
+    for (const { event } of appends) {
+      deepEqual(Object.keys(event).sort(), ["audio", "type"]);
+      equal(decodeBase64(event.audio as string).length, 960);
+    }
+    // Server VAD: the page never commits.
+    equal(sent.filter((s) => s.event.type === "input_audio_buffer.commit").length, 0);
+    // A steady ~20 ms cadence once streaming (the first frames wait for the socket).
+    const times = appends.map((a) => a.t).slice(appends.length - 100);
+    const gaps = times.slice(1).map((t, i) => t - times[i]);
+    const median = percentile(gaps, 0.5);
+    const p95 = percentile(gaps, 0.95);
+    ok(median > 12 && median < 28, `median gap ${median.toFixed(1)} ms`);
+    ok(p95 <= 45, `p95 gap ${p95.toFixed(1)} ms`);
+    // No bursts: never more than 3 appends within 10 ms.
+    for (let i = 3; i < times.length; i++) {
+      ok(
+        times[i] - times[i - 3] >= 10,
+        `burst of 4 appends in ${(times[i] - times[i - 3]).toFixed(1)} ms`,
+      );
+    }
+    const diag = async (key: string) =>
+      Number(await voice.page.getAttribute(`[data-testid="diag-${key}"]`, "data-value"));
+    equal(await diag("lastFrameBytes"), 960);
+    equal(await diag("framesDropped"), 0);
+    equal(await diag("underruns"), 0);
+    // deno-lint-ignore no-console
+    console.log(
+      `[figures] ${microphone}: send gap median ${median.toFixed(1)} ms, p95 ${
+        p95.toFixed(1)
+      } ms; ` +
+        `capture→send p95 ${
+          (await diag("captureToSendP95Ms")).toFixed(1)
+        } ms; underruns ${await diag("underruns")}`,
+    );
+    deepEqual(voice.errors, []);
+  });
+}
+
+Deno.test("voice page: barge-in during the echo reply stops playback and truncates what was heard", async () => {
+  await using server = await startTestServer();
+  // The looping microphone speaks again while the echo of the previous turn plays.
+  await using voice = await VoicePage.open(server.url);
+  await voice.page.click('[data-testid="power"]');
+  await voice.page.waitForFunction(
+    () =>
+      (globalThis as unknown as { __voiceLog: { sent: { data: string | null }[] } }).__voiceLog.sent
+        .some((s) => s.data?.includes("conversation.item.truncate")),
+    undefined,
+    { timeout: 30000 },
+  );
+  await sleep(500);
+  const sent = await voice.sentEvents();
+  const received = await voice.receivedEvents();
+  const log = await voice.log();
+  const truncate = sent.find((s) => s.event.type === "conversation.item.truncate")!;
+  const itemId = truncate.event.item_id as string;
+  const audioEndMs = truncate.event.audio_end_ms as number;
+  equal(truncate.event.content_index, 0);
+  ok(Number.isInteger(audioEndMs) && audioEndMs > 0, `audio_end_ms ${audioEndMs}`);
+  // Plausible: no more than was received, and about as long as the assistant was heard.
+  const receivedMs = received
+    .filter((r) => r.event.type === "response.output_audio.delta" && r.event.item_id === itemId)
+    .reduce((n, r) => n + base64AudioMs(r.event.delta as string), 0);
+  ok(audioEndMs <= receivedMs, `truncate ${audioEndMs} ms > received ${receivedMs} ms`);
+  const speaking = log.states.filter((s) => s.state === "assistant-speaking" && s.t < truncate.t)
+    .at(-1)!;
+  const heardMs = truncate.t - speaking.t;
+  ok(
+    Math.abs(audioEndMs - heardMs) <= 250,
+    `audio_end_ms ${audioEndMs} vs ${heardMs.toFixed(0)} ms heard`,
+  );
+  // The barge-in came from the server's speech_started, and playback stopped at once.
+  const started = received.filter((r) =>
+    r.event.type === "input_audio_buffer.speech_started" && r.t <= truncate.t
+  ).at(-1)!;
+  ok(
+    truncate.t - started.t < 50,
+    `truncate sent ${(truncate.t - started.t).toFixed(0)} ms after speech_started`,
+  );
+  const after = log.states.find((s) => s.t >= started.t);
+  equal(after?.state, "user-speaking");
+  // The service accepted it: truncated, and no error.
+  ok(
+    received.some((r) =>
+      r.event.type === "conversation.item.truncated" && r.event.item_id === itemId
+    ),
+  );
+  deepEqual(received.filter((r) => r.event.type === "error").map((r) => r.event), []);
+  // Server VAD cancels the response itself: the page sends no response.cancel.
+  equal(sent.filter((s) => s.event.type === "response.cancel").length, 0);
+  ok(await voice.page.locator(`[data-item-id="${itemId}"].turn-truncated`).count() === 1);
+  deepEqual(voice.errors, []);
+});
+
+Deno.test("voice page: push-to-talk sends audio only while held, then commits and asks for a response", async () => {
+  await using server = await startTestServer();
+  await using voice = await VoicePage.open(server.url);
+  await voice.page.check('[data-testid="ptt-toggle"]');
+  await voice.page.click('[data-testid="power"]');
+  await voice.waitForState("listening");
+  await sleep(300);
+  const before = (await voice.sentEvents()).length;
+  await sleep(1000);
+  const idle = (await voice.sentEvents()).slice(before);
+  deepEqual(idle.map((s) => s.event.type), [], "nothing is sent while the button is up");
+  const talk = voice.page.getByTestId("talk");
+  await talk.hover();
+  await voice.page.mouse.down();
+  await voice.waitForState("user-speaking");
+  await sleep(2500);
+  await voice.page.mouse.up();
+  await voice.waitForState("assistant-speaking", 10000);
+  const sent = (await voice.sentEvents()).map((s) => s.event);
+  const update = sent.find((e) => e.type === "session.update")!;
+  // deno-lint-ignore no-explicit-any
+  equal((update as any).session.audio.input.turn_detection, null);
+  const types = sent.slice(sent.indexOf(update)).map((e) => e.type).filter((t) =>
+    t !== "input_audio_buffer.append"
+  );
+  deepEqual(types, [
+    "session.update",
+    "input_audio_buffer.clear",
+    "input_audio_buffer.commit",
+    "response.create",
+  ]);
+  const appends = sent.filter((e) => e.type === "input_audio_buffer.append").length;
+  ok(appends >= 100 && appends <= 150, `${appends} appends for 2.5 s held`);
+  const received = (await voice.receivedEvents()).map((r) => r.event);
+  ok(received.some((e) => e.type === "input_audio_buffer.committed"));
+  equal(received.filter((e) => e.type === "error").length, 0);
+  deepEqual(voice.errors, []);
+});
+
+Deno.test("voice page: a denied microphone shows a banner with steps and Retry, and nothing crashes", async () => {
+  await using server = await startTestServer();
+  await using voice = await VoicePage.open(server.url, { denyMicrophone: true });
+  await voice.page.click('[data-testid="power"]');
+  const alert = voice.page.getByRole("alert");
+  await alert.waitFor({ timeout: 10000 });
+  const text = await alert.innerText();
+  ok(/microphone is blocked/i.test(text), text);
+  ok(/Allow/.test(text), text);
+  equal(await voice.page.getByTestId("retry").count(), 1);
+  equal(await voice.state(), "error");
+  equal((await voice.sentEvents()).length, 0);
+  deepEqual(voice.errors, []);
+});
+
+Deno.test("voice page: when the server goes away the page shows reconnecting, then recovers when it returns", async () => {
+  const first = await startTestServer();
+  const port = first.port;
+  await using voice = await VoicePage.open(first.url);
+  await voice.page.click('[data-testid="power"]');
+  await voice.waitForRunning();
+  await first.shutdown();
+  await voice.waitForState("reconnecting", 10000);
+  equal(await voice.page.getByRole("alert").count(), 1);
+  await sleep(800);
+  await using second = await startTestServer({ PORT: String(port) });
+  await voice.page.waitForFunction(
+    () =>
+      ["listening", "user-speaking", "assistant-speaking"].includes(
+        document.querySelector("[data-voice-state]")!.getAttribute("data-voice-state")!,
+      ),
+    undefined,
+    { timeout: 20000 },
+  );
+  const sessions = (await voice.receivedEvents()).filter((r) => r.event.type === "session.created");
+  equal(sessions.length, 2);
+  const t = (await voice.log()).sent.length;
+  await sleep(500);
+  ok((await voice.log()).sent.length > t + 10, "audio flows again after recovery");
+  equal(second.state.sessions.size, 1);
+  deepEqual(voice.errors, []);
+});
+
+/** Pearson correlation of a and b (same length). */
+function correlation(a: Float64Array, b: Float64Array): number {
+  let ma = 0, mb = 0;
+  for (let i = 0; i < a.length; i++) (ma += a[i]), (mb += b[i]);
+  ma /= a.length;
+  mb /= b.length;
+  let sab = 0, saa = 0, sbb = 0;
+  for (let i = 0; i < a.length; i++) {
+    const x = a[i] - ma, y = b[i] - mb;
+    sab += x * y;
+    saa += x * x;
+    sbb += y * y;
+  }
+  return sab / Math.sqrt(saa * sbb);
+}
+
+Deno.test("voice page: what reached upstream matches the fixture resampled by sox (raw microphone)", async () => {
+  const dir = await Deno.makeTempDir();
+  const reference = `${dir}/reference_24k.wav`;
+  const sox = await new Deno.Command("sox", {
+    args: [`${FIXTURES}speech_48k.wav`, "-r", "24000", reference],
+  }).output();
+  ok(sox.success, new TextDecoder().decode(sox.stderr));
+  await using server = await startTestServer({ RECORD_DIR: dir });
+  await using voice = await VoicePage.open(server.url, { once: true });
+  await voice.page.locator('[data-testid="diagnostics"] summary').click();
+  await voice.page.check('[data-testid="raw-input"]');
+  await voice.page.click('[data-testid="power"]');
+  await voice.waitForRunning();
+  await sleep(11000);
+  const dropped = await voice.page.getAttribute('[data-testid="diag-framesDropped"]', "data-value");
+  await voice.page.click('[data-testid="power"]');
+  await voice.waitForState("off");
+  equal(dropped, "0", "the page dropped frames (its send queue overflowed)");
+  for (let i = 0; i < 100 && server.state.sessions.size > 0; i++) await sleep(20);
+  const name = [...Deno.readDirSync(dir)].map((e) => e.name).find((f) => f.endsWith(".input.wav"))!;
+  const got = readWav(await Deno.readFile(`${dir}/${name}`)).samples;
+  const want = readWav(await Deno.readFile(reference)).samples;
+  ok(got.length > want.length * 0.8, `recorded ${got.length} samples`);
+  // Align: the recording starts wherever the socket opened. Coarse search on 10 ms envelopes,
+  // then sample-exact refinement.
+  const env = (s: Int16Array) => {
+    const out = new Float64Array(Math.floor(s.length / 240));
+    for (let i = 0; i < out.length; i++) {
+      let sum = 0;
+      for (let j = 0; j < 240; j++) sum += Math.abs(s[i * 240 + j]);
+      out[i] = sum;
+    }
+    return out;
+  };
+  const eg = env(got), ew = env(want);
+  let bestLag = 0, best = -Infinity;
+  for (let lag = -100; lag <= 100; lag++) {
+    let sum = 0;
+    for (let i = 0; i < ew.length; i++) {
+      const j = i + lag;
+      if (j >= 0 && j < eg.length) sum += eg[j] * ew[i];
+    }
+    if (sum > best) (best = sum), (bestLag = lag);
+  }
+  const window = (lag: number) => {
+    const start = Math.max(0, -lag), end = Math.min(want.length, got.length - lag);
+    const a = new Float64Array(end - start), b = new Float64Array(end - start);
+    for (let i = start; i < end; i++) (a[i - start] = want[i]), (b[i - start] = got[i + lag]);
+    return [a, b] as const;
+  };
+  let r = -1;
+  for (let lag = bestLag * 240 - 480; lag <= bestLag * 240 + 480; lag++) {
+    const [a, b] = window(lag);
+    r = Math.max(r, correlation(a, b));
+  }
+  // deno-lint-ignore no-console
+  console.log(`[figures] correlation of upstream audio with the sox reference: ${r.toFixed(4)}`);
+  // One dropped or repeated 20 ms frame misaligns the rest of the file (r ≈ 0.5 or less); a
+  // wrong resampling ratio smears it entirely.
+  ok(r >= 0.95, `correlation ${r}`);
+  deepEqual(voice.errors, []);
+});

@@ -223,7 +223,8 @@ function VoiceSession(props: VoiceSessionProps) {
               onChange={(e) =>
                 controller.current?.chooseOutput((e.target as HTMLSelectElement).value)}
             >
-              {snap.outputDevices.map((dev) => (
+              <option value="">Browser default</option>
+              {snap.outputDevices.filter((dev) => dev.deviceId !== "").map((dev) => (
                 <option key={dev.deviceId} value={dev.deviceId}>{dev.label}</option>
               ))}
             </select>

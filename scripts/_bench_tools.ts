@@ -147,6 +147,32 @@ export class CpuMeter {
   }
 }
 
+/** CPU seconds the whole machine has spent busy (not idle, not waiting for I/O) so far. */
+export function machineBusySeconds(): number {
+  const line = Deno.readTextFileSync("/proc/stat").split("\n", 1)[0];
+  // cpu user nice system idle iowait irq softirq steal …
+  const ticks = line.trim().split(/\s+/).slice(1).map(Number);
+  const total = ticks.slice(0, 8).reduce((a, b) => a + b, 0);
+  return (total - ticks[3] - ticks[4]) / TICKS_PER_SECOND;
+}
+
+/** Measures the whole machine's busy CPU between `start()` and `stop()`, as % of one core. */
+export class MachineMeter {
+  #busy = 0;
+  #wall = 0;
+
+  start(): void {
+    this.#busy = machineBusySeconds();
+    this.#wall = performance.now();
+  }
+
+  /** % of one core since `start()` (this machine has `navigator.hardwareConcurrency` cores). */
+  stop(): number {
+    const busy = machineBusySeconds() - this.#busy;
+    return (busy / ((performance.now() - this.#wall) / 1000)) * 100;
+  }
+}
+
 /** The value at percentile `p` (0–100, nearest rank) of `sorted` (ascending); NaN when empty. */
 export function percentile(sorted: ArrayLike<number>, p: number): number {
   if (sorted.length === 0) return NaN;

@@ -25,6 +25,7 @@ import {
 import {
   CpuMeter,
   fixed,
+  MachineMeter,
   intOption,
   mapLimit,
   type Peer,
@@ -53,8 +54,11 @@ interface PhaseResult {
   errors: number;
   badCloses: number;
   socketErrors: number;
-  /** % of one core over the measurement window. */
-  cpu: { relay: number; upstream: number; client: number };
+  /**
+   * % of one core over the measurement window; `others` is the rest of the machine's busy
+   * time (other programs on this shared machine), out of 100 × cores.
+   */
+  cpu: { relay: number; upstream: number; client: number; others: number };
   relayRssMb: number;
 }
 
@@ -112,8 +116,9 @@ async function runPhase(
     relay: new CpuMeter(relay.pid),
     upstream: new CpuMeter(upstream.pid),
     client: new CpuMeter(Deno.pid),
+    machine: new MachineMeter(),
   };
-  const cpu = { relay: NaN, upstream: NaN, client: NaN };
+  const cpu = { relay: NaN, upstream: NaN, client: NaN, others: NaN };
   progress(`${phase}: streaming ${options.warmup} s warm-up + ${options.seconds} s measured`);
   await stream(sessions, {
     frames: warmupFrames + measured,
@@ -127,6 +132,7 @@ async function runPhase(
       cpu.relay = meters.relay.stop();
       cpu.upstream = meters.upstream.stop();
       cpu.client = meters.client.stop();
+      cpu.others = meters.machine.stop() - cpu.relay - cpu.upstream - cpu.client;
     },
   });
   const relayRssMb = rssBytes(relay.pid) / 2 ** 20;
@@ -170,6 +176,7 @@ function report(options: Options, direct: PhaseResult, relay: PhaseResult): stri
     fixed(r.cpu.relay, 0),
     fixed(r.cpu.upstream, 0),
     fixed(r.cpu.client, 0),
+    fixed(r.cpu.others, 0),
     fixed(r.relayRssMb, 1),
   ];
   const added = [
@@ -180,6 +187,7 @@ function report(options: Options, direct: PhaseResult, relay: PhaseResult): stri
     fixed(relay.rttMs.p95 - direct.rttMs.p95),
     fixed(relay.rttMs.p99 - direct.rttMs.p99),
     fixed(relay.rttMs.max - direct.rttMs.max),
+    "",
     "",
     "",
     "",
@@ -205,12 +213,16 @@ function report(options: Options, direct: PhaseResult, relay: PhaseResult): stri
         "relay CPU %",
         "upstream CPU %",
         "client CPU %",
+        "other programs CPU %",
         "relay RSS MB",
       ],
       [row(direct), row(relay), added],
     ),
     "",
-    "CPU is % of one core over the measured window (utime + stime from /proc).",
+    `CPU is % of one core over the measured window (utime + stime from /proc; this machine ` +
+    `has ${navigator.hardwareConcurrency} cores). "Other programs" is the rest of the ` +
+    "machine's busy time: load this benchmark did not cause, which it cannot tell apart from " +
+    "the relay's own latency.",
     "",
     verdict("p50", relay.rttMs.p50 - direct.rttMs.p50, TARGET_ADDED_P50_MS),
     verdict("p99", relay.rttMs.p99 - direct.rttMs.p99, TARGET_ADDED_P99_MS),

@@ -1,0 +1,187 @@
+/**
+ * The page's reconnect behaviour, with a fake clock for the backoff timers and real sockets
+ * for everything else: backoff bounds, jitter, cooldown, no retry after fatal failures, and
+ * recovery after a relay restart.
+ */
+import { deepEqual, equal, ok } from "node:assert/strict";
+import FakeTimers from "@sinonjs/fake-timers";
+import { FakeUpstream } from "@/tests/fake_upstream.ts";
+import { startTestServer } from "@/tests/server.ts";
+import { ReconnectPolicy } from "./reconnect.ts";
+import { type Clock, type ConnectionState, RelayClient } from "./relay_client.ts";
+
+function fakeClock() {
+  const clock = FakeTimers.createClock(0);
+  const adapter: Clock = {
+    setTimeout: (fn, ms) => clock.setTimeout(fn, ms),
+    clearTimeout: (id) => clock.clearTimeout(id as never),
+    now: () => clock.now,
+  };
+  return { clock, adapter };
+}
+
+async function until(condition: () => boolean, what: string, timeoutMs = 5000): Promise<void> {
+  const start = Date.now();
+  while (!condition()) {
+    if (Date.now() - start > timeoutMs) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+/** A site whose `POST /api/session` answers `status`, counting the attempts. */
+function failingSite(status: number) {
+  let hits = 0;
+  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, (req) => {
+    if (new URL(req.url).pathname === "/api/session") hits++;
+    return new Response("{}", { status });
+  });
+  return {
+    url: `http://127.0.0.1:${server.addr.port}`,
+    hits: () => hits,
+    [Symbol.asyncDispose]: () => server.shutdown(),
+  };
+}
+
+function client(baseUrl: string, clock: Clock, policy: ReconnectPolicy) {
+  const states: { state: ConnectionState; detail?: string }[] = [];
+  const relay = new RelayClient({
+    baseUrl,
+    clock,
+    policy,
+    onEvent: () => {},
+    onState: (state, detail) => states.push({ state, detail }),
+  });
+  return { relay, states };
+}
+
+Deno.test("RelayClient retries a failing server with capped, jittered exponential backoff", async () => {
+  await using site = failingSite(503);
+  const { clock, adapter } = fakeClock();
+  const rolls = [0, 0.5, 0.999, 0.25, 0.75];
+  const policy = new ReconnectPolicy({
+    baseMs: 500,
+    maxMs: 4000,
+    burst: 10,
+    random: () => rolls.shift() ?? 0,
+  });
+  const { relay, states } = client(site.url, adapter, policy);
+  relay.start();
+  const expected = [250, 750, 1999, 2500, 3500]; // cap/2 + roll·cap/2, caps 500, 1000, 2000, 4000, 4000
+  for (const [i, delay] of expected.entries()) {
+    await until(
+      () => site.hits() === i + 1 && states.at(-1)?.detail?.includes(`retry ${i + 1}`) === true,
+      `attempt ${i + 1}`,
+    );
+    equal(states.at(-1)!.state, "reconnecting");
+    equal(states.at(-1)!.detail, `retry ${i + 1} in ${delay} ms`);
+    clock.tick(delay - 1);
+    await new Promise((r) => setTimeout(r, 30));
+    equal(site.hits(), i + 1, "no attempt before the delay is over");
+    clock.tick(1);
+  }
+  relay.stop();
+  equal(states.at(-1)!.state, "closed");
+});
+
+Deno.test("RelayClient cools down after a burst of failures", async () => {
+  await using site = failingSite(502);
+  const { clock, adapter } = fakeClock();
+  const policy = new ReconnectPolicy({
+    baseMs: 100,
+    maxMs: 400,
+    burst: 3,
+    cooldownMs: 30_000,
+    random: () => 0,
+  });
+  const { relay, states } = client(site.url, adapter, policy);
+  relay.start();
+  const delays: number[] = [];
+  for (let i = 1; i <= 5; i++) {
+    await until(
+      () => site.hits() === i && states.at(-1)?.detail?.includes(`retry ${i} `) === true,
+      `attempt ${i}`,
+    );
+    const delay = Number(/in (\d+) ms/.exec(states.at(-1)!.detail!)![1]);
+    delays.push(delay);
+    clock.tick(delay);
+  }
+  deepEqual(delays, [50, 100, 200, 30_000, 200]);
+  relay.stop();
+});
+
+for (const status of [401, 403]) {
+  Deno.test(`RelayClient never retries after HTTP ${status}`, async () => {
+    await using site = failingSite(status);
+    const { clock, adapter } = fakeClock();
+    const { relay, states } = client(site.url, adapter, new ReconnectPolicy());
+    relay.start();
+    await until(() => states.at(-1)?.state === "failed", "failed");
+    match(states.at(-1)!.detail!, new RegExp(`HTTP ${status}`));
+    clock.tick(10 * 60_000);
+    await new Promise((r) => setTimeout(r, 50));
+    equal(site.hits(), 1);
+  });
+}
+
+function match(text: string, re: RegExp) {
+  ok(re.test(text), `${text} does not match ${re}`);
+}
+
+for (const [code, fatal] of [[3000, true], [4000, true], [1011, false], [1001, false]] as const) {
+  Deno.test(`RelayClient ${fatal ? "gives up" : "reconnects"} after the relay closes ${code}`, async () => {
+    await using upstream = new FakeUpstream();
+    await using server = await startTestServer({
+      OPENAI_API_KEY: "sk-test",
+      REALTIME_URL: upstream.url,
+    });
+    const { clock, adapter } = fakeClock();
+    const { relay, states } = client(server.url, adapter, new ReconnectPolicy({ random: () => 0 }));
+    const first = upstream.nextConnection();
+    relay.start();
+    const connection = await first;
+    await until(() => states.at(-1)?.state === "open", "open");
+    connection.socket.close(code, "test");
+    await until(() => ["failed", "reconnecting"].includes(states.at(-1)!.state), "a decision");
+    equal(states.at(-1)!.state, fatal ? "failed" : "reconnecting");
+    if (!fatal) {
+      const second = upstream.nextConnection();
+      clock.tick(250);
+      await second;
+      await until(() => states.at(-1)?.state === "open", "open again");
+    }
+    relay.stop();
+  });
+}
+
+Deno.test("RelayClient recovers after a relay restart, and frames queued meanwhile are bounded", async () => {
+  const first = await startTestServer();
+  const port = String(first.port);
+  const { clock, adapter } = fakeClock();
+  const events: string[] = [];
+  const states: ConnectionState[] = [];
+  const relay = new RelayClient({
+    baseUrl: first.url,
+    clock: adapter,
+    policy: new ReconnectPolicy({ random: () => 0 }),
+    maxQueuedFrames: 30,
+    onEvent: (e) => events.push(e.type),
+    onState: (s) => states.push(s),
+  });
+  relay.start();
+  await until(() => events.includes("session.updated"), "session.updated");
+  await first.shutdown();
+  await until(() => states.at(-1) === "reconnecting", "reconnecting");
+  // While the relay is down: 50 frames arrive; only the newest 30 are kept.
+  for (let i = 0; i < 50; i++) relay.sendAudioFrame(new Uint8Array(960));
+  equal(relay.stats.queueDepth, 30);
+  equal(relay.stats.framesDropped, 20);
+  clock.tick(250); // first retry: the server is still down
+  await until(() => states.filter((s) => s === "reconnecting").length >= 2, "second failure");
+  await using second = await startTestServer({ PORT: port });
+  clock.tick(500);
+  await until(() => events.filter((t) => t === "session.updated").length === 2, "a new session");
+  await until(() => relay.stats.queueDepth === 0, "queue drained");
+  equal(relay.stats.framesSent, 30);
+  equal(second.state.sessions.size, 1);
+  relay.stop();
+});

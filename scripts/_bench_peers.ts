@@ -21,6 +21,8 @@
  */
 
 interface UpstreamConnection {
+  /** Whether `session.created` went out. */
+  greeted: boolean;
   tag: string | null;
   appends: number;
   other: number;
@@ -46,7 +48,12 @@ function runFakeUpstream(echo: boolean): void {
       return new Response("Cannot serve: connect with a WebSocket", { status: 426 });
     }
     const { socket, response } = Deno.upgradeWebSocket(req);
-    const connection: UpstreamConnection = { tag: null, appends: 0, other: 0 };
+    const connection: UpstreamConnection = {
+      greeted: false,
+      tag: null,
+      appends: 0,
+      other: 0,
+    };
     connections.push(connection);
     socket.onopen = () => {
       socket.send(JSON.stringify({
@@ -54,6 +61,7 @@ function runFakeUpstream(echo: boolean): void {
         event_id: `event_${nextEvent++}`,
         session: { type: "realtime", object: "realtime.session", id: `sess_bench${nextEvent}` },
       }));
+      connection.greeted = true;
     };
     socket.onmessage = (e) => {
       const data = e.data;

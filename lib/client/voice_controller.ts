@@ -13,6 +13,7 @@
  */
 import { FRAME_BYTES, WIRE_SAMPLE_RATE } from "@/lib/shared/audio_format.ts";
 import { decodeBase64 } from "@/lib/shared/base64.ts";
+import { COACH_TURN_DETECTION } from "@/lib/shared/coach_session.ts";
 import type { ServerEvent } from "@/lib/shared/events.ts";
 import { truncateEndMs } from "./barge_in.ts";
 import { describeMicrophoneError, MicCapture } from "./mic_capture.ts";
@@ -103,16 +104,6 @@ export interface VoiceControllerOptions {
   onChange(snapshot: VoiceSnapshot): void;
 }
 
-/** The server VAD the relay configures, restored when push-to-talk is switched off. */
-const SERVER_VAD = {
-  type: "server_vad",
-  threshold: 0.5,
-  prefix_padding_ms: 300,
-  silence_duration_ms: 500,
-  create_response: true,
-  interrupt_response: true,
-} as const;
-
 type TurnDetectionState = { type: string; interrupt_response?: boolean } | null;
 
 /** Push-to-talk needs this much audio before a commit (the service's floor). */
@@ -156,7 +147,7 @@ export class VoiceController {
   #rawInput = false;
   #talking = false;
   #talkSentMs = 0;
-  #turnDetection: TurnDetectionState = SERVER_VAD;
+  #turnDetection: TurnDetectionState = COACH_TURN_DETECTION;
   #activeResponse: string | null = null;
   #itemResponse = new Map<string, string>();
   #receivedMs = new Map<string, number>();
@@ -576,7 +567,7 @@ export class VoiceController {
       type: "session.update",
       session: {
         type: "realtime",
-        audio: { input: { turn_detection: this.#pushToTalk ? null : SERVER_VAD } },
+        audio: { input: { turn_detection: this.#pushToTalk ? null : COACH_TURN_DETECTION } },
       },
     });
   }

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import { VOICES } from "@/lib/shared/session_config.ts";
 
 export type UpstreamKind = "local" | "openai" | "azure";
 
@@ -44,19 +45,6 @@ export const DEFAULT_COACH_INSTRUCTIONS =
   "You are a warm, concise voice coach. Listen to the user, reflect back what you heard in one " +
   "sentence, then give one concrete suggestion to improve how they speak or present. Keep each " +
   "reply under 20 seconds and invite them to try again.";
-
-const VOICES = [
-  "alloy",
-  "ash",
-  "ballad",
-  "coral",
-  "echo",
-  "sage",
-  "shimmer",
-  "verse",
-  "marin",
-  "cedar",
-];
 
 /** Thrown when the environment holds a value the server cannot run with. */
 export class ConfigError extends Error {
@@ -110,7 +98,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     );
   }
   const coachVoice = get("COACH_VOICE") ?? "marin";
-  if (!VOICES.includes(coachVoice)) {
+  if (!(VOICES as readonly string[]).includes(coachVoice)) {
     throw new ConfigError(
       `Cannot read COACH_VOICE: ${coachVoice} is not one of ${VOICES.join(", ")}`,
     );

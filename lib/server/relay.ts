@@ -22,6 +22,7 @@
  */
 import type WebSocket from "ws";
 import { decodeBase64, encodeBase64 } from "@/lib/shared/base64.ts";
+import { COACH_TURN_DETECTION } from "@/lib/shared/coach_session.ts";
 import { type ErrorEvent, errorEvent, parseClientEvent } from "@/lib/shared/events.ts";
 import type { Config } from "./config.ts";
 import type { Logger } from "./log.ts";
@@ -94,14 +95,7 @@ export function coachSessionUpdate(config: Readonly<Config>): string {
         input: {
           format: { type: "audio/pcm", rate: 24000 },
           transcription: { model: "gpt-4o-mini-transcribe" },
-          turn_detection: {
-            type: "server_vad",
-            threshold: 0.5,
-            prefix_padding_ms: 300,
-            silence_duration_ms: 500,
-            create_response: true,
-            interrupt_response: true,
-          },
+          turn_detection: COACH_TURN_DETECTION,
         },
         output: { format: { type: "audio/pcm", rate: 24000 }, voice: config.coachVoice },
       },

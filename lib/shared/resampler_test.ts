@@ -248,19 +248,24 @@ Deno.test("reset() makes the resampler behave as new", () => {
 
 Deno.test("processInto() and process() allocate nothing per call in steady state", async () => {
   // A child isolate with --expose-gc and a large young generation, so that no collection hides
-  // allocations: it reports heap growth over 20 000 calls of 128 samples per rate pair.
+  // allocations: it reports heap growth over 50 000 calls of each method, 128 samples each.
   const child = `
     const { Resampler } = await import(${JSON.stringify(import.meta.resolve("./resampler.ts"))});
     const pairs = ${JSON.stringify(PAIRS)};
-    const report = [];
-    for (const [a, b] of pairs) {
+    const input = new Float32Array(128).map((_, i) => Math.sin(i));
+    const all = pairs.map(([a, b]) => {
       const r = new Resampler(a, b);
-      const input = new Float32Array(128).map((_, i) => Math.sin(i));
-      const out = new Float32Array(r.maxOutputLength(128));
-      for (let i = 0; i < 20000; i++) { r.processInto(input, out); r.process(input); }
+      return [a, b, r, new Float32Array(r.maxOutputLength(128))];
+    });
+    // Warm up every pair first, so that compiling the code is over before measuring.
+    for (const [, , r, out] of all) {
+      for (let i = 0; i < 10000; i++) { r.processInto(input, out); r.process(input); }
+    }
+    const report = [];
+    for (const [a, b, r, out] of all) {
       globalThis.gc();
       const before = Deno.memoryUsage().heapUsed;
-      for (let i = 0; i < 20000; i++) { r.processInto(input, out); r.process(input); }
+      for (let i = 0; i < 50000; i++) { r.processInto(input, out); r.process(input); }
       const after = Deno.memoryUsage().heapUsed;
       report.push([a, b, after - before]);
     }
@@ -277,10 +282,11 @@ Deno.test("processInto() and process() allocate nothing per call in steady state
   }).output();
   equal(code, 0, new TextDecoder().decode(stderr));
   const report: [number, number, number][] = JSON.parse(new TextDecoder().decode(stdout));
+  log(JSON.stringify(report));
   equal(report.length, PAIRS.length);
   for (const [a, b, bytes] of report) {
-    // One 16-byte object per call would be 320 000 bytes; allow some runtime noise.
-    ok(bytes < 32_000, `${a}→${b}: heap grew by ${bytes} bytes over 20 000 calls`);
+    // Even a 16-byte object per call would add 800 KB; compiling code adds tens of KB at most.
+    ok(bytes < 256_000, `${a}→${b}: heap grew by ${bytes} bytes over 50 000 calls`);
   }
 });
 
@@ -304,12 +310,16 @@ function checkDownsampling(inputRate: number, outputRate: number): void {
     passMin = Math.min(passMin, db(fit.amplitude));
     worstSpur = Math.max(worstSpur, db(fit.residual));
   }
-  const at10k = db(fitTone(resampleTone(inputRate, outputRate, 10000 * s), outputRate, 10000 * s)
-    .amplitude);
+  const at10k = db(
+    fitTone(resampleTone(inputRate, outputRate, 10000 * s), outputRate, 10000 * s)
+      .amplitude,
+  );
   log(
     `${inputRate}→${outputRate}: worst alias ${worstAlias.toFixed(1)} dB (tone ${worstAt} Hz), ` +
       `passband ${passMin.toFixed(4)}…${passMax.toFixed(4)} dB to ${8000 * s} Hz, ` +
-      `${(10000 * s).toFixed(0)} Hz ${at10k.toFixed(2)} dB, in-band spurs ${worstSpur.toFixed(1)} dB`,
+      `${(10000 * s).toFixed(0)} Hz ${at10k.toFixed(2)} dB, in-band spurs ${
+        worstSpur.toFixed(1)
+      } dB`,
   );
   ok(worstAlias <= -90, `${inputRate}→${outputRate}: alias ${worstAlias} dB at ${worstAt} Hz`);
   ok(passMax <= 0.1 && passMin >= -0.1, `${inputRate}→${outputRate}: ${passMin}…${passMax} dB`);
@@ -335,7 +345,9 @@ Deno.test("24 kHz → 16 kHz (VAD) meets the targets scaled to a 16 kHz output",
 });
 
 Deno.test("Up-sampling keeps the passband flat and rejects images by ≥ 90 dB", () => {
-  for (const [a, b] of [[24000, 48000], [24000, 44100], [8000, 24000], [16000, 24000], [22050, 24000]]) {
+  for (
+    const [a, b] of [[24000, 48000], [24000, 44100], [8000, 24000], [16000, 24000], [22050, 24000]]
+  ) {
     // Targets scaled to the input rate: flat to a/3, ≥ −1 dB at 0.4167·a, and for every tone up
     // to 0.45·a (whose first image, a − f, is in the stopband) nothing else above −90 dB.
     let passMax = -Infinity, passMin = Infinity, worstImage = -Infinity, worstAt = 0;

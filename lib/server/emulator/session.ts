@@ -490,16 +490,7 @@ export class EmulatedSession {
       previous_item_id: previousItemId,
       item_id: itemId,
     });
-    this.#send({
-      type: "conversation.item.added",
-      previous_item_id: previousItemId,
-      item: clone(item),
-    });
-    this.#send({
-      type: "conversation.item.done",
-      previous_item_id: previousItemId,
-      item: clone(item),
-    });
+    this.#announceItem(previousItemId, item);
     if (this.#session.audio.input.transcription !== null) {
       const { type, ...problem } = transcriptionUnavailable();
       this.#send({
@@ -636,16 +627,7 @@ export class EmulatedSession {
     }
     const { item, audio } = this.#itemFromParam(param);
     const previousItemId = this.#conversation.insert(item, audio, previous);
-    this.#send({
-      type: "conversation.item.added",
-      previous_item_id: previousItemId,
-      item: clone(item),
-    });
-    this.#send({
-      type: "conversation.item.done",
-      previous_item_id: previousItemId,
-      item: clone(item),
-    });
+    this.#announceItem(previousItemId, item);
   }
 
   /** The stored item for a created one: ids and status filled in, audio moved out of the content. */
@@ -795,6 +777,13 @@ export class EmulatedSession {
   #send(event: Unsent<ServerEvent>): void {
     if (this.#closed) return;
     this.#transport.send(JSON.stringify({ event_id: newId("event"), ...event }));
+  }
+
+  /** A completed item joined the conversation: `conversation.item.added`, then `.done`. */
+  #announceItem(previousItemId: string | null, item: Item): void {
+    for (const type of ["conversation.item.added", "conversation.item.done"] as const) {
+      this.#send({ type, previous_item_id: previousItemId, item: clone(item) });
+    }
   }
 
   #sendProblem(problem: RequestProblem, eventId: string | null | undefined, type?: string): void {

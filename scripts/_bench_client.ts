@@ -36,25 +36,31 @@ export function appendSuffixes(framesBase64: readonly string[]): string[] {
 
 /** Round-trip times, in ms, of every session (one shared buffer). */
 export class RttSink {
-  values: Float64Array;
-  length = 0;
+  #values: Float64Array;
+  #length = 0;
 
   constructor(capacity: number) {
-    this.values = new Float64Array(capacity);
+    this.#values = new Float64Array(capacity);
   }
 
   add(ms: number): void {
-    if (this.length < this.values.length) this.values[this.length++] = ms;
+    if (this.#length < this.#values.length) this.#values[this.#length++] = ms;
   }
 
   /** A copy of the recorded values. */
   taken(): Float64Array {
-    return this.values.slice(0, this.length);
+    return this.#values.slice(0, this.#length);
   }
 }
 
 /** Errors seen by any session, shared for the report. */
 export const errorSamples: string[] = [];
+
+/** Closes other than this side's 1000, as "tag: code reason" (shared for the report). */
+export const closeSamples: string[] = [];
+
+/** Sessions that failed to become ready and were retried, with why (shared for the report). */
+export const handshakeFailures: string[] = [];
 
 export class BenchSession {
   readonly tag: string;
@@ -80,6 +86,8 @@ export class BenchSession {
   #sendTimes = new Float64Array(0);
   #measureFrom = 0;
   #rtts: RttSink | null = null;
+  /** Given up on before it was ready (its close is not an error of its own). */
+  #abandoned = false;
   #handshake: { readyOn: ReadyOn; resolve: () => void; reject: (e: Error) => void } | null;
 
   private constructor(
@@ -105,8 +113,11 @@ export class BenchSession {
       this.#fail(new Error(`Cannot open ${tag}: HTTP ${res.statusCode}`));
       this.socket.terminate();
     });
-    this.socket.on("close", (code: number) => {
+    this.socket.on("close", (code: number, reason: Uint8Array) => {
       this.closeCode = code;
+      if (this.badClose && closeSamples.length < MAX_ERROR_SAMPLES * 4) {
+        closeSamples.push(`${tag}: ${code} ${new TextDecoder().decode(reason)}`.trim());
+      }
       this.#fail(new Error(`Cannot open ${tag}: closed with ${code} before it was ready`));
       closed.resolve();
     });
@@ -132,6 +143,7 @@ export class BenchSession {
     try {
       await ready.promise;
     } catch (error) {
+      session.#abandoned = true;
       session.socket.terminate();
       throw error;
     } finally {
@@ -223,7 +235,31 @@ export class BenchSession {
 
   /** Whether the session closed in a way other than this side's normal close. */
   get badClose(): boolean {
-    return this.closeCode !== null && (this.closeCode !== 1000 || !this.closedByUs);
+    return !this.#abandoned && this.closeCode !== null &&
+      (this.closeCode !== 1000 || !this.closedByUs);
+  }
+}
+
+/**
+ * Opens a session like {@linkcode BenchSession.open}, trying again (with a fresh URL from
+ * `url()`, since tickets are single-use) when one does not become ready; each failure is
+ * recorded in {@linkcode handshakeFailures}. Throws after `attempts` failures.
+ */
+export async function openSession(
+  url: () => Promise<string> | string,
+  tag: string,
+  offset: number,
+  readyOn: ReadyOn,
+  attempts = 3,
+  timeoutMs = 5000,
+): Promise<BenchSession> {
+  for (let attempt = 1;; attempt++) {
+    try {
+      return await BenchSession.open(await url(), tag, offset, readyOn, timeoutMs);
+    } catch (error) {
+      handshakeFailures.push((error as Error).message);
+      if (attempt >= attempts) throw error;
+    }
   }
 }
 

@@ -125,6 +125,8 @@ if (import.meta.main) {
       await runServer();
       break;
     default:
-      throw new TypeError(`Cannot start a bench peer: unknown mode ${mode}; use upstream or server`);
+      throw new TypeError(
+        `Cannot start a bench peer: unknown mode ${mode}; use upstream or server`,
+      );
   }
 }

@@ -15,9 +15,12 @@
 import { parseArgs } from "node:util";
 import {
   appendSuffixes,
-  BenchSession,
+  type BenchSession,
+  closeSamples,
   drainEchoes,
   errorSamples,
+  handshakeFailures,
+  openSession,
   type ReadyOn,
   RttSink,
   stream,
@@ -25,8 +28,8 @@ import {
 import {
   CpuMeter,
   fixed,
-  MachineMeter,
   intOption,
+  MachineMeter,
   mapLimit,
   type Peer,
   print,
@@ -36,8 +39,8 @@ import {
   sleep,
   speechFrames,
   startPeer,
-  type Summary,
   summarize,
+  type Summary,
   table,
 } from "./_bench_tools.ts";
 
@@ -52,11 +55,13 @@ interface PhaseResult {
   sent: number;
   lost: number;
   errors: number;
+  /** Sessions that never became ready (each was retried with a new one). */
+  stuckHandshakes: number;
   badCloses: number;
   socketErrors: number;
   /**
-   * % of one core over the measurement window; `others` is the rest of the machine's busy
-   * time (other programs on this shared machine), out of 100 × cores.
+   * % of one core over the measurement window; `others` is what every other process on this
+   * shared machine used meanwhile (of 100 × cores in all).
    */
   cpu: { relay: number; upstream: number; client: number; others: number };
   relayRssMb: number;
@@ -98,14 +103,15 @@ async function runPhase(
   const readyOn: ReadyOn = phase === "direct" ? "session.created" : "session.updated";
   const direct = `ws://127.0.0.1:${upstream.port}/v1/realtime?model=gpt-realtime`;
   progress(`${phase}: opening ${n} sessions`);
-  const sessions = await mapLimit(
+  const failuresBefore = handshakeFailures.length;
+  const sessions: BenchSession[] = await mapLimit(
     Array.from({ length: n }, (_, i) => i),
     20,
-    async (i) => {
-      const url = phase === "direct" ? direct : await relayUrl(relay.url);
+    (i) => {
+      const url = () => phase === "direct" ? direct : relayUrl(relay.url);
       // Start each session at a different place in the speech.
       const offset = Math.floor((i * suffixes.length) / n);
-      return await BenchSession.open(url, `${phase[0]}${i}`, offset, readyOn);
+      return openSession(url, `${phase[0]}${i}`, offset, readyOn);
     },
   );
   await sleep(500);
@@ -132,7 +138,8 @@ async function runPhase(
       cpu.relay = meters.relay.stop();
       cpu.upstream = meters.upstream.stop();
       cpu.client = meters.client.stop();
-      cpu.others = meters.machine.stop() - cpu.relay - cpu.upstream - cpu.client;
+      // The machine's counter is sampled per tick, the processes' are exact: clamp the noise.
+      cpu.others = Math.max(0, meters.machine.stop() - cpu.relay - cpu.upstream - cpu.client);
     },
   });
   const relayRssMb = rssBytes(relay.pid) / 2 ** 20;
@@ -148,6 +155,7 @@ async function runPhase(
     sent,
     lost: sent - echoed,
     errors,
+    stuckHandshakes: handshakeFailures.length - failuresBefore,
     badCloses: sessions.filter((s) => s.badClose).length,
     socketErrors: sessions.reduce((sum, s) => sum + s.socketErrors, 0),
     cpu,
@@ -173,6 +181,7 @@ function report(options: Options, direct: PhaseResult, relay: PhaseResult): stri
     fixed(r.rttMs.max),
     String(r.lost),
     String(r.errors + r.badCloses + r.socketErrors),
+    String(r.stuckHandshakes),
     fixed(r.cpu.relay, 0),
     fixed(r.cpu.upstream, 0),
     fixed(r.cpu.client, 0),
@@ -187,6 +196,7 @@ function report(options: Options, direct: PhaseResult, relay: PhaseResult): stri
     fixed(relay.rttMs.p95 - direct.rttMs.p95),
     fixed(relay.rttMs.p99 - direct.rttMs.p99),
     fixed(relay.rttMs.max - direct.rttMs.max),
+    "",
     "",
     "",
     "",
@@ -210,6 +220,7 @@ function report(options: Options, direct: PhaseResult, relay: PhaseResult): stri
         "max ms",
         "lost",
         "errors",
+        "never ready",
         "relay CPU %",
         "upstream CPU %",
         "client CPU %",
@@ -219,15 +230,26 @@ function report(options: Options, direct: PhaseResult, relay: PhaseResult): stri
       [row(direct), row(relay), added],
     ),
     "",
+    '"errors": error events, closes other than our 1000, socket errors. "never ready": ' +
+    "sessions that did not get `session.created` (direct) or `session.updated` (relay) within " +
+    "5 s and were replaced by a new one.",
     `CPU is % of one core over the measured window (utime + stime from /proc; this machine ` +
-    `has ${navigator.hardwareConcurrency} cores). "Other programs" is the rest of the ` +
-    "machine's busy time: load this benchmark did not cause, which it cannot tell apart from " +
-    "the relay's own latency.",
+    `has ${navigator.hardwareConcurrency} cores). "Other programs": CPU used meanwhile by ` +
+    "every other process (this machine is shared); it delays the relay's process like any " +
+    "other, and the round trips cannot tell that apart from the relay's own cost.",
     "",
     verdict("p50", relay.rttMs.p50 - direct.rttMs.p50, TARGET_ADDED_P50_MS),
     verdict("p99", relay.rttMs.p99 - direct.rttMs.p99, TARGET_ADDED_P99_MS),
   ];
-  if (errorSamples.length > 0) lines.push("", "First errors:", ...errorSamples.map((e) => `- ${e}`));
+  if (errorSamples.length > 0) {
+    lines.push("", "First errors:", ...errorSamples.map((e) => `- ${e}`));
+  }
+  if (handshakeFailures.length > 0) {
+    lines.push("", "Sessions never ready:", ...handshakeFailures.slice(0, 5).map((e) => `- ${e}`));
+  }
+  if (closeSamples.length > 0) {
+    lines.push("", "Unexpected closes:", ...closeSamples.map((e) => `- ${e}`));
+  }
   return lines.join("\n");
 }
 
@@ -264,6 +286,8 @@ async function main(): Promise<void> {
           },
           targetsMs: { addedP50: TARGET_ADDED_P50_MS, addedP99: TARGET_ADDED_P99_MS },
           errorSamples,
+          handshakeFailures,
+          closeSamples,
         },
         null,
         2,

@@ -16,12 +16,23 @@ for (const microphone of ["speech_48k.wav", "speech_44k.wav"]) {
     await using voice = await VoicePage.open(server.url, { microphone });
     equal(await voice.state(), "off");
     await voice.page.click('[data-testid="power"]');
-    await voice.waitForState("assistant-speaking", 20000);
+    // In this order, each possibly briefly (a state that lasts less than a frame is not drawn,
+    // so the first turn may skip "listening"; the looping microphone gives more turns).
+    const expected = ["off", "connecting", "listening", "user-speaking", "assistant-speaking"];
+    await voice.page.waitForFunction(
+      (expected) => {
+        const states = (globalThis as unknown as { __voiceLog: { states: { state: string }[] } })
+          .__voiceLog.states;
+        let at = 0;
+        for (const { state } of states) if (state === expected[at]) at++;
+        return at === expected.length;
+      },
+      expected,
+      { timeout: 30000 },
+    );
     await sleep(500);
     const log = await voice.log();
     const states = log.states.map((s) => s.state);
-    // In this order, each possibly briefly (a state that lasts less than a frame is not drawn).
-    const expected = ["off", "connecting", "listening", "user-speaking", "assistant-speaking"];
     let at = 0;
     for (const state of states) if (state === expected[at]) at++;
     equal(at, expected.length, `states went ${states.join(" → ")}`);

@@ -38,6 +38,11 @@ export interface Config {
   emulatorSessionSeconds: number;
   /** Milliseconds to wait for the upstream to open before giving up. */
   upstreamConnectTimeoutMs: number;
+  /**
+   * `BROWSER_STALL_MS`: a browser that takes none of the data waiting for it this long, or
+   * keeps the upstream paused this long, is closed with 1008.
+   */
+  browserStallMs: number;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
 }
 
@@ -132,6 +137,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     ticketTtlSeconds: integer(env, "TICKET_TTL_SECONDS", 60, 1),
     emulatorSessionSeconds: integer(env, "EMULATOR_SESSION_SECONDS", 3600, 1),
     upstreamConnectTimeoutMs: integer(env, "UPSTREAM_CONNECT_TIMEOUT_MS", 10_000, 1),
+    browserStallMs: integer(env, "BROWSER_STALL_MS", 15_000, 100),
     logLevel: logLevel as Config["logLevel"],
   });
 }

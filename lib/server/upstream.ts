@@ -94,7 +94,34 @@ export interface ConnectOptions {
   signal?: AbortSignal;
 }
 
-/** Opens the upstream socket; rejects with {@linkcode UpstreamError} on failure or timeout. */
+type MessageHandler = (data: Buffer, isBinary: boolean) => void;
+
+/**
+ * Messages that arrived between the upgrade and the caller's first listener. The service
+ * sends `session.created` right after the 101, often in the same TCP read, and `ws` emits it
+ * before the promise below has even resumed its awaiter: without this buffer that first
+ * event would be lost and the session would wait forever.
+ */
+const EARLY = new WeakMap<WebSocket, { hold: MessageHandler; messages: [Buffer, boolean][] }>();
+
+/**
+ * Starts delivering the upstream's messages to `handler`, those that arrived before the call
+ * first, in order. Call once, synchronously after {@linkcode connectUpstream} resolves.
+ */
+export function listenUpstream(socket: WebSocket, handler: MessageHandler): void {
+  const early = EARLY.get(socket);
+  if (early) {
+    EARLY.delete(socket);
+    socket.off("message", early.hold);
+    for (const [data, isBinary] of early.messages) handler(data, isBinary);
+  }
+  socket.on("message", handler);
+}
+
+/**
+ * Opens the upstream socket; rejects with {@linkcode UpstreamError} on failure or timeout.
+ * Read its messages with {@linkcode listenUpstream}, which replays any that came early.
+ */
 export function connectUpstream(
   target: UpstreamTarget,
   options: ConnectOptions,
@@ -127,6 +154,10 @@ export function connectUpstream(
       options.signal?.removeEventListener("abort", onAbort);
     };
     options.signal?.addEventListener("abort", onAbort, { once: true });
+    const messages: [Buffer, boolean][] = [];
+    const hold: MessageHandler = (data, isBinary) => messages.push([data, isBinary]);
+    socket.on("message", hold);
+    EARLY.set(socket, { hold, messages });
     socket.once("open", () => {
       cleanup();
       socket.removeAllListeners("error");

@@ -1,0 +1,122 @@
+/**
+ * Runs the production entry point (`main.ts`) as a subprocess on 127.0.0.1 and a free port,
+ * for tests that need its signals, its exit status or its own memory (`/proc/<pid>`).
+ *
+ * The child gets only the environment a test passes (plus what Deno needs), so no setting of
+ * the developer's shell reaches it. Its log lines (JSON on stderr) are kept in `logs`.
+ *
+ * @module
+ */
+
+/** The project root (this file is in `tests/`). */
+const ROOT = new URL("..", import.meta.url).pathname;
+
+/** Variables Deno itself needs to find its cache and run. */
+const INHERITED = ["PATH", "HOME", "DENO_DIR", "XDG_CACHE_HOME", "TMPDIR", "NO_COLOR"];
+
+export interface ServerProcess {
+  /** `http://127.0.0.1:<port>` */
+  url: string;
+  port: number;
+  pid: number;
+  /** Every log line the server wrote so far. */
+  logs: string[];
+  /** Settles when the process exits. */
+  status: Promise<Deno.CommandStatus>;
+  /** Resident set size now, in bytes. */
+  rssBytes(): number;
+  kill(signal: Deno.Signal): void;
+  /** Kills the process (SIGKILL) if it still runs, and waits for it. */
+  [Symbol.asyncDispose](): Promise<void>;
+}
+
+/** Resident set size of process `pid`, in bytes (from `/proc/<pid>/status`). */
+export function rssOf(pid: number): number {
+  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
+  const match = /^VmRSS:\s+(\d+) kB$/m.exec(status);
+  if (!match) throw new Error(`Cannot read the RSS of process ${pid}: no VmRSS line`);
+  return Number(match[1]) * 1024;
+}
+
+/**
+ * Starts `deno run main.ts` with `env` (PORT=0, HOSTNAME=127.0.0.1, LOG_LEVEL=info unless
+ * given) and resolves once it logs that it listens.
+ *
+ * @throws {Error} when the process exits or stays silent for 30 s before listening
+ */
+export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
+  const base: Record<string, string> = {};
+  for (const name of INHERITED) {
+    const value = Deno.env.get(name);
+    if (value !== undefined) base[name] = value;
+  }
+  const child = new Deno.Command(Deno.execPath(), {
+    args: [
+      "run",
+      "--quiet",
+      `--config=${ROOT}deno.json`,
+      "--allow-net",
+      "--allow-env",
+      "--allow-read",
+      "--allow-write",
+      `${ROOT}main.ts`,
+    ],
+    cwd: ROOT,
+    clearEnv: true,
+    env: { ...base, PORT: "0", HOSTNAME: "127.0.0.1", LOG_LEVEL: "info", ...env },
+    stdin: "null",
+    stdout: "null",
+    stderr: "piped",
+  }).spawn();
+  const logs: string[] = [];
+  const listening = Promise.withResolvers<string>();
+  const timer = setTimeout(
+    () => listening.reject(new Error("Cannot start main.ts: no 'listening' line within 30 s")),
+    30_000,
+  );
+  (async () => {
+    let pending = "";
+    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
+      pending += chunk;
+      const lines = pending.split("\n");
+      pending = lines.pop()!;
+      for (const line of lines) {
+        logs.push(line);
+        if (line.includes('"msg":"listening"')) listening.resolve(JSON.parse(line).url);
+      }
+    }
+    listening.reject(new Error(`Cannot start main.ts: it exited first\n${logs.join("\n")}`));
+  })();
+  const status = child.status;
+  let url: string;
+  try {
+    url = await listening.promise;
+  } catch (error) {
+    try {
+      child.kill("SIGKILL");
+    } catch { /* already gone */ }
+    await status;
+    throw error;
+  } finally {
+    clearTimeout(timer);
+  }
+  let exited = false;
+  status.then(() => exited = true);
+  return {
+    url,
+    port: Number(new URL(url).port),
+    pid: child.pid,
+    logs,
+    status,
+    rssBytes: () => rssOf(child.pid),
+    kill: (signal) => child.kill(signal),
+    async [Symbol.asyncDispose]() {
+      if (!exited) {
+        try {
+          child.kill("SIGKILL");
+        } catch { /* already gone */ }
+      }
+      await status;
+    },
+  };
+}

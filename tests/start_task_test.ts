@@ -1,0 +1,81 @@
+/**
+ * `deno task start` exactly as a user runs it: its narrow permissions (no -A, read only under
+ * the project, no writes), the embedded emulator's VAD loading under them, and a full voice
+ * turn through the relay.
+ */
+import { equal, ok } from "node:assert/strict";
+import { FRAME_BYTES } from "@/lib/shared/audio_format.ts";
+import { encodeBase64 } from "@/lib/shared/base64.ts";
+import { readWav } from "@/lib/server/wav.ts";
+import { openRelay } from "./ws_client.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+Deno.test("deno task start serves the page and a full local voice turn with its narrow permissions", async () => {
+  const port = freePort();
+  const env: Record<string, string> = { PORT: String(port), HOSTNAME: "127.0.0.1", NO_COLOR: "1" };
+  for (const name of ["PATH", "HOME", "DENO_DIR", "XDG_CACHE_HOME", "TMPDIR"]) {
+    const value = Deno.env.get(name);
+    if (value !== undefined) env[name] = value;
+  }
+  const child = new Deno.Command(Deno.execPath(), {
+    args: ["task", "start"],
+    cwd: ROOT,
+    env,
+    clearEnv: true,
+    stdout: "piped",
+    stderr: "piped",
+  }).spawn();
+  const output: string[] = [];
+  const listening = Promise.withResolvers<void>();
+  (async () => {
+    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
+      output.push(chunk);
+      if (output.join("").includes('"msg":"listening"')) listening.resolve();
+    }
+  })();
+  child.stdout.cancel();
+  const timer = setTimeout(
+    () => listening.reject(new Error(`No "listening" within 60 s:\n${output.join("")}`)),
+    60000,
+  );
+  try {
+    await listening.promise;
+    clearTimeout(timer);
+    const base = `http://127.0.0.1:${port}`;
+    const page = await fetch(base);
+    equal(page.status, 200);
+    ok((await page.text()).includes('data-island="VoiceSession"'));
+    const health = await (await fetch(`${base}/healthz`)).json();
+    equal(health.upstream, "local");
+
+    const client = await openRelay(base);
+    await client.next("session.updated");
+    const speech = readWav(
+      await Deno.readFile(new URL("./fixtures/speech_24k.wav", import.meta.url)),
+    );
+    const pcm = new Uint8Array(speech.samples.buffer);
+    for (let i = 0; i + FRAME_BYTES <= 3000 * 48; i += FRAME_BYTES) {
+      client.send({
+        type: "input_audio_buffer.append",
+        audio: encodeBase64(pcm.subarray(i, i + FRAME_BYTES)),
+      });
+    }
+    await client.next("input_audio_buffer.speech_started", 10000);
+    await client.next("response.output_audio.delta", 10000);
+    equal(client.received.filter((e) => e.type === "error").length, 0);
+    await client.close();
+    ok(!output.join("").includes("NotCapable"), output.join(""));
+  } finally {
+    clearTimeout(timer);
+    child.kill("SIGTERM");
+    await child.status;
+  }
+});

@@ -112,7 +112,7 @@ export class RingBuffer {
   }
 
   /** Discards up to `count` unread samples; returns how many. */
-  skip(count: number): number {
+  discard(count: number): number {
     const n = Math.max(0, Math.min(count, this.#size));
     this.#advance(n);
     return n;

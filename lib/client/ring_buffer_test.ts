@@ -38,7 +38,7 @@ Deno.test("RingBuffer.read() fills from an offset and stops at what is buffered"
 Deno.test("RingBuffer grows to fit a write, keeping unread samples in order", () => {
   const ring = new RingBuffer(4, { maxCapacity: 64 });
   ring.write(ramp(0, 3));
-  ring.skip(2); // head in the middle, so the growth must unwrap
+  ring.discard(2); // head in the middle, so the growth must unwrap
   ring.write(ramp(3, 3)); // wraps
   equal(ring.capacity, 4);
   equal(ring.write(ramp(6, 10)), 10);
@@ -69,7 +69,7 @@ Deno.test("RingBuffer.write() takes a range of its input", () => {
 Deno.test("RingBuffer.fadeOut() ramps the next samples to zero and drops the rest", () => {
   const ring = new RingBuffer(8);
   ring.write(new Float32Array(6).fill(1));
-  ring.skip(5);
+  ring.discard(5);
   ring.write(new Float32Array(7).fill(1)); // the faded samples straddle the wrap
   equal(ring.fadeOut(4), 4);
   equal(ring.available, 4);
@@ -80,11 +80,11 @@ Deno.test("RingBuffer.fadeOut() ramps the next samples to zero and drops the res
   equal(ring.fadeOut(3), 0);
 });
 
-Deno.test("RingBuffer.skip() and clear() drop samples", () => {
+Deno.test("RingBuffer.discard() and clear() drop samples", () => {
   const ring = new RingBuffer(4);
   ring.write(ramp(0, 4));
-  equal(ring.skip(3), 3);
-  equal(ring.skip(5), 1);
+  equal(ring.discard(3), 3);
+  equal(ring.discard(5), 1);
   ring.write(ramp(0, 2));
   ring.clear();
   equal(ring.available, 0);

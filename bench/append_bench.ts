@@ -2,10 +2,10 @@
  * One 20 ms append message (480 float samples → PCM16 → base64 → JSON text), our way beside
  * the seed's way, in the same run: `deno task bench`.
  */
-import { base64Seed, packPcm16Seed } from "../../bench/seed_packing.ts";
-import { encodeBase64, encodeBase64Fallback } from "./base64.ts";
-import { FRAME_SAMPLES } from "./audio_format.ts";
-import { floatToPcm16 } from "./pcm16.ts";
+import { base64Seed, packPcm16Seed } from "./seed_packing.ts";
+import { encodeBase64, encodeBase64Fallback } from "../lib/shared/base64.ts";
+import { FRAME_SAMPLES } from "../lib/shared/audio_format.ts";
+import { floatToPcm16 } from "../lib/shared/pcm16.ts";
 
 const samples = new Float32Array(FRAME_SAMPLES);
 for (let i = 0; i < samples.length; i++) {

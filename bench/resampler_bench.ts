@@ -4,7 +4,7 @@
  * 128-sample blocks (one AudioWorklet render quantum), so ns per input sample = time per
  * iteration / input rate. speexdsp (SIMD build) is the baseline of each group.
  *
- * Run: deno bench --allow-read --allow-env lib/shared/resampler_bench.ts
+ * Run: deno bench --allow-read --allow-env bench/resampler_bench.ts
  *
  * @module
  */
@@ -12,8 +12,8 @@
 import SpeexSimd from "@echogarden/speex-resampler-wasm/simd";
 import SpeexPlain from "@echogarden/speex-resampler-wasm";
 import LibSampleRate from "@alexanderolsen/libsamplerate-js";
-import { resampleLinear } from "../../bench/seed_linear.ts";
-import { Resampler } from "./resampler.ts";
+import { resampleLinear } from "./seed_linear.ts";
+import { Resampler } from "../lib/shared/resampler.ts";
 
 /** One AudioWorklet render quantum. */
 const RENDER_QUANTUM = 128;

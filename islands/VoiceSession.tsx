@@ -99,11 +99,13 @@ function VoiceSession(props: VoiceSessionProps) {
   const state: VoiceState = snap?.state ?? "off";
   const running = state !== "off" && state !== "error";
   const ready = hydrated && snap !== null && snap.banner?.kind !== "unsupported";
-  const toggle = () => {
+  const toggle = async () => {
     const c = controller.current;
     if (!c) return;
-    if (c.running) c.stop();
-    else c.start();
+    if (c.running && state !== "error") return void c.stop();
+    // Off, or a session that failed (Retry): start afresh.
+    if (c.running) await c.stop();
+    await c.start();
   };
   const talkKey = (down: boolean) => (e: KeyboardEvent) => {
     if (e.key !== " " && e.key !== "Enter") return;

@@ -298,3 +298,23 @@ Deno.test("voice page: what reached upstream matches the fixture resampled by so
   ok(r >= 0.95, `correlation ${r}`);
   deepEqual(voice.errors, []);
 });
+
+Deno.test("voice page: a refused session says why, never retries by itself, and Retry tries again", async () => {
+  await using server = await startTestServer({ ALLOWED_ORIGINS: "https://elsewhere.example" });
+  await using voice = await VoicePage.open(server.url);
+  let tickets = 0;
+  voice.page.on("request", (req) => {
+    if (req.url().endsWith("/api/session")) tickets++;
+  });
+  await voice.page.click('[data-testid="power"]');
+  const alert = voice.page.getByRole("alert");
+  await alert.waitFor({ timeout: 10000 });
+  ok(/HTTP 403/.test(await alert.innerText()), await alert.innerText());
+  equal(await voice.state(), "error");
+  await sleep(1500);
+  equal(tickets, 1, "no automatic retry after a refusal");
+  await voice.page.getByTestId("retry").click();
+  for (let i = 0; i < 50 && tickets < 2; i++) await sleep(100);
+  equal(tickets, 2);
+  deepEqual(voice.errors, []);
+});

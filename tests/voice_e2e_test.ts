@@ -56,14 +56,12 @@ for (const microphone of ["speech_48k.wav", "speech_44k.wav"]) {
     const median = percentile(gaps, 0.5);
     const p95 = percentile(gaps, 0.95);
     ok(median > 12 && median < 28, `median gap ${median.toFixed(1)} ms`);
-    ok(p95 <= 45, `p95 gap ${p95.toFixed(1)} ms`);
-    // No bursts: never more than 3 appends within 10 ms.
-    for (let i = 3; i < times.length; i++) {
-      ok(
-        times[i] - times[i - 3] >= 10,
-        `burst of 4 appends in ${(times[i] - times[i - 3]).toFixed(1)} ms`,
-      );
-    }
+    // Thresholds far from the measured values (median 20 ms, p95 30–40 ms) so that a loaded
+    // machine does not fail them, yet the seed's 120 ms batching (five gaps of ~0 ms, then one
+    // of 120 ms) fails all three.
+    ok(p95 <= 60, `p95 gap ${p95.toFixed(1)} ms`);
+    const bursty = gaps.filter((g) => g < 5).length / gaps.length;
+    ok(bursty <= 0.15, `${(bursty * 100).toFixed(0)} % of gaps under 5 ms`);
     const diag = async (key: string) =>
       Number(await voice.page.getAttribute(`[data-testid="diag-${key}"]`, "data-value"));
     equal(await diag("lastFrameBytes"), 960);

@@ -4,9 +4,8 @@
  *
  * @module
  */
-import { FRAME_BYTES } from "@/lib/shared/audio_format.ts";
+import { speechFrames as pcmFrames } from "../tests/speech.ts";
 import { encodeBase64 } from "@/lib/shared/base64.ts";
-import { readWav } from "@/lib/server/wav.ts";
 
 /** The project root (this file is in `scripts/`). */
 export const ROOT: string = new URL("..", import.meta.url).pathname;
@@ -208,17 +207,7 @@ export function summarize(values: Float64Array): Summary {
  * A trailing partial frame is dropped.
  */
 export async function speechFrames(): Promise<string[]> {
-  const wav = readWav(await Deno.readFile(`${ROOT}tests/fixtures/speech_24k.wav`));
-  const pcm = new Uint8Array(
-    wav.samples.buffer,
-    wav.samples.byteOffset,
-    wav.samples.byteLength,
-  );
-  const frames: string[] = [];
-  for (let i = 0; i + FRAME_BYTES <= pcm.length; i += FRAME_BYTES) {
-    frames.push(encodeBase64(pcm.subarray(i, i + FRAME_BYTES)));
-  }
-  return frames;
+  return (await pcmFrames()).map((frame) => encodeBase64(frame));
 }
 
 /** Asks the relay server at `baseUrl` for a ticket; returns the relay's WebSocket URL. */

@@ -5,6 +5,7 @@
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { FRAME_BYTES } from "@/lib/shared/audio_format.ts";
+import { speechFrames, speechPcm } from "./speech.ts";
 import { decodeBase64, encodeBase64 } from "@/lib/shared/base64.ts";
 import { readWav } from "@/lib/server/wav.ts";
 import { startTestServer } from "./server.ts";
@@ -13,8 +14,7 @@ import { type Json, openRelay } from "./ws_client.ts";
 const truth = JSON.parse(
   await Deno.readTextFile(new URL("./fixtures/speech_24k.json", import.meta.url)),
 );
-const speech = readWav(await Deno.readFile(new URL("./fixtures/speech_24k.wav", import.meta.url)));
-const pcm = new Uint8Array(speech.samples.buffer);
+const pcm = await speechPcm();
 
 /** §8 of the protocol notes: the events of one server_vad turn with an audio response. */
 const TURN_ORDER = [
@@ -37,14 +37,6 @@ const TURN_ORDER = [
   "rate_limits.updated",
 ];
 
-function frames(bytes: Uint8Array): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  for (let i = 0; i + FRAME_BYTES <= bytes.length; i += FRAME_BYTES) {
-    out.push(bytes.subarray(i, i + FRAME_BYTES));
-  }
-  return out;
-}
-
 Deno.test("local mode: recorded speech streamed as 20 ms appends gives one turn per utterance, in GA order, with audio back", async () => {
   const dir = await Deno.makeTempDir();
   await using server = await startTestServer({ RECORD_DIR: dir });
@@ -58,7 +50,7 @@ Deno.test("local mode: recorded speech streamed as 20 ms appends gives one turn 
     const type = JSON.parse(String(data)).type;
     if (type === "response.created") responding = true;
   });
-  const all = frames(pcm);
+  const all = await speechFrames();
   for (let i = 0; i < all.length; i++) {
     client.send({ type: "input_audio_buffer.append", audio: encodeBase64(all[i]) });
     if (i % 5 === 4) await new Promise((r) => setTimeout(r, 1));

@@ -4,9 +4,8 @@
  * turn through the relay.
  */
 import { equal, ok } from "node:assert/strict";
-import { FRAME_BYTES } from "@/lib/shared/audio_format.ts";
 import { encodeBase64 } from "@/lib/shared/base64.ts";
-import { readWav } from "@/lib/server/wav.ts";
+import { speechFrames } from "./speech.ts";
 import { openRelay } from "./ws_client.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
@@ -58,15 +57,9 @@ Deno.test("deno task start serves the page and a full local voice turn with its 
 
     const client = await openRelay(base);
     await client.next("session.updated");
-    const speech = readWav(
-      await Deno.readFile(new URL("./fixtures/speech_24k.wav", import.meta.url)),
-    );
-    const pcm = new Uint8Array(speech.samples.buffer);
-    for (let i = 0; i + FRAME_BYTES <= 3000 * 48; i += FRAME_BYTES) {
-      client.send({
-        type: "input_audio_buffer.append",
-        audio: encodeBase64(pcm.subarray(i, i + FRAME_BYTES)),
-      });
+    // The first 3 s: silence, the first utterance, and the pause that ends its turn.
+    for (const frame of await speechFrames(3000 * 48)) {
+      client.send({ type: "input_audio_buffer.append", audio: encodeBase64(frame) });
     }
     await client.next("input_audio_buffer.speech_started", 10000);
     await client.next("response.output_audio.delta", 10000);

@@ -13,6 +13,7 @@ import { startServerProcess } from "@/tests/server_process.ts";
 import { openRelay } from "@/tests/ws_client.ts";
 import { type ScriptedConnection, ScriptedUpstream } from "@/tests/ws_upstream.ts";
 import { BROWSER_HIGH_WATER } from "./relay.ts";
+import { speechFrames } from "@/tests/speech.ts";
 import { readWav, WAV_HEADER_BYTES } from "./wav.ts";
 
 const KEY = "sk-test-faults0123456789abcdef";
@@ -539,14 +540,7 @@ Deno.test("relay faults: SIGTERM closes sessions with 1001 and a reason, refuses
   await using tmp = await tempDir();
   const dir = tmp.path;
   await using server = await startServerProcess({ REALTIME_UPSTREAM: "local", RECORD_DIR: dir });
-  const speech = readWav(
-    await Deno.readFile(new URL("../../tests/fixtures/speech_24k.wav", import.meta.url)),
-  ).samples;
-  const pcm = new Uint8Array(speech.buffer, speech.byteOffset, speech.byteLength);
-  const frames: Uint8Array[] = [];
-  for (let i = 0; i + FRAME_BYTES <= pcm.length; i += FRAME_BYTES) {
-    frames.push(pcm.subarray(i, i + FRAME_BYTES));
-  }
+  const frames = await speechFrames();
   const client = await openRelay(server.url);
   await client.next("session.updated", 15_000);
 

@@ -12,7 +12,7 @@ import {
 } from "./_test_client.ts";
 import { linearToMuLaw, muLawToLinear } from "./g711.ts";
 import { EmulatedSession, type Vad, vadOptionsFor } from "./session.ts";
-import type { VadEvent, VadOptions } from "./vad.ts";
+import { type VadEvent, type VadOptions, VoiceActivityDetector } from "./vad.ts";
 
 const ID = /^[0-9A-Za-z]{21}$/;
 const TRUTH = JSON.parse(
@@ -760,4 +760,28 @@ Deno.test("vadOptionsFor() maps server_vad fields and fixes semantic_vad setting
       .silenceDurationMs,
     1000,
   );
+});
+
+Deno.test("an idle session with its real detector holds a few KB of heap", async () => {
+  // Per-session memory in local mode (BENCHMARKS.md, Load): an idle session must not pay for
+  // what only audio needs, such as the detector's resampler. Garbage can only add to the
+  // growth measured, so the bound is safe without a forced GC.
+  const open = () => {
+    const session = new EmulatedSession({ send() {}, close() {} }, {
+      model: "gpt-realtime",
+      createVad: (options) => VoiceActivityDetector.create(options),
+    });
+    session.start();
+    return session;
+  };
+  open().dispose();
+  await tick();
+  const count = 200;
+  const sessions: EmulatedSession[] = [];
+  const before = Deno.memoryUsage().heapUsed;
+  for (let i = 0; i < count; i++) sessions.push(open());
+  await tick();
+  const perSession = (Deno.memoryUsage().heapUsed - before) / count;
+  for (const session of sessions) session.dispose();
+  ok(perSession < 16 * 1024, `an idle session grew the heap by ${Math.round(perSession)} bytes`);
 });

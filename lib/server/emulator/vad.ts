@@ -45,10 +45,13 @@
  *
  * ## Costs
  *
- * Buffers are allocated once: a 50 ms conversion slice, the resampler's output, and 160 bytes
- * of wasm memory per detector for the frame. `push()` allocates only the array it returns (and
- * one view when the chunk does not end on a 50 ms slice). Analysis costs about 0.1 % of real
- * time (10 s of audio in 7 ms); the pitch search runs only on candidate frames before a turn.
+ * Buffers are allocated once: at creation, libfvad's state and the 160-byte frame in wasm memory
+ * (about 0.9 KB) and the small analysis rings; on the first non-empty `push()`, a 50 ms
+ * conversion slice and the resampler (about 85 KB, mostly the resampler's input history). So a
+ * detector that is never fed, as in an idle session, holds about 3 KB in all. After that,
+ * `push()` allocates only the array it returns (and one view when the chunk does not end on a
+ * 50 ms slice). Analysis costs about 0.1 % of real time (10 s of audio in 7 ms); the pitch
+ * search runs only on candidate frames before a turn.
  * The WebAssembly instance (16 MiB of linear memory) is shared by every detector in the
  * process; `close()` frees this detector's state in it.
  *
@@ -167,6 +170,20 @@ function validate(options: VadOptions): VadOptions {
   return { threshold, prefixPaddingMs, silenceDurationMs };
 }
 
+/** A detector's 24 → 8 kHz conversion: PCM16 is scaled into `slice`, then resampled. */
+interface Conversion {
+  resampler: Resampler;
+  /** Up to `SLICE_SAMPLES` input samples as floats, the resampler's input. */
+  slice: Float32Array;
+}
+
+function newConversion(): Conversion {
+  return {
+    resampler: new Resampler(WIRE_SAMPLE_RATE, VAD_RATE),
+    slice: new Float32Array(SLICE_SAMPLES),
+  };
+}
+
 let fvadModule: Promise<FvadModule> | undefined;
 
 /**
@@ -207,8 +224,12 @@ export class VoiceActivityDetector {
   #handle: number;
   /** Byte address of the 80-sample frame in wasm memory. */
   #framePointer: number;
-  #resampler = new Resampler(WIRE_SAMPLE_RATE, VAD_RATE);
-  #slice = new Float32Array(SLICE_SAMPLES);
+  /**
+   * The 24 → 8 kHz conversion, created by the first `push()`: the resampler's history alone
+   * is about 80 KB of heap, and most detectors (idle sessions, sessions without turn
+   * detection) are never fed. Null before the first push and after `close()`.
+   */
+  #conversion: Conversion | null = null;
   #options: VadOptions;
   #gates: Gates;
   #closed = false;
@@ -299,14 +320,15 @@ export class VoiceActivityDetector {
   push(samples: Int16Array): VadEvent[] {
     this.#assertOpen("push audio");
     this.#pushed += samples.length;
+    if (samples.length === 0) return [];
     let events: VadEvent[] | undefined;
-    const slice = this.#slice;
+    const { resampler, slice } = this.#conversion ??= newConversion();
     const heap = this.#fvad.HEAP16;
     const base = this.#framePointer >> 1;
     for (let offset = 0; offset < samples.length; offset += SLICE_SAMPLES) {
       const n = Math.min(SLICE_SAMPLES, samples.length - offset);
       for (let i = 0; i < n; i++) slice[i] = samples[offset + i] / 32768;
-      const out = this.#resampler.process(n === SLICE_SAMPLES ? slice : slice.subarray(0, n));
+      const out = resampler.process(n === SLICE_SAMPLES ? slice : slice.subarray(0, n));
       for (let i = 0; i < out.length; i++) {
         const v = out[i];
         const s = Math.round(v * 32768);
@@ -315,7 +337,7 @@ export class VoiceActivityDetector {
         this.#previous = v;
         this.#energy += v * v;
         if (++this.#filled === FRAME_SAMPLES) {
-          const event = this.#analyseFrame();
+          const event = this.#analyseFrame(resampler.delayMs);
           if (event !== undefined) (events ??= []).push(event);
         }
       }
@@ -344,6 +366,7 @@ export class VoiceActivityDetector {
     if (this.#framePointer !== 0) this.#fvad._free(this.#framePointer);
     this.#handle = 0;
     this.#framePointer = 0;
+    this.#conversion = null;
   }
 
   #initFvad(): void {
@@ -357,8 +380,11 @@ export class VoiceActivityDetector {
     }
   }
 
-  /** Classifies the completed frame, advances the clock, and returns the event it causes. */
-  #analyseFrame(): VadEvent | undefined {
+  /**
+   * Classifies the completed frame, advances the clock, and returns the event it causes.
+   * `delayMs` is the resampler's delay, by which frames are dated back.
+   */
+  #analyseFrame(delayMs: number): VadEvent | undefined {
     const power = this.#energy / FRAME_SAMPLES;
     this.#filled = 0;
     this.#energy = 0;
@@ -366,7 +392,7 @@ export class VoiceActivityDetector {
     const snrDb = levelDb - this.#trackFloor(power);
     const voiced = this.#fvad._fvad_process(this.#handle, this.#framePointer, FRAME_SAMPLES) === 1;
     // The resampler delays its output; date the frame by when its audio was pushed.
-    const startMs = this.#frames * FRAME_MS - this.#resampler.delayMs;
+    const startMs = this.#frames * FRAME_MS - delayMs;
     this.#frames++;
     const g = this.#gates;
     const loud = voiced && levelDb >= g.levelDb;

@@ -376,3 +376,22 @@ Deno.test("close() is idempotent and later calls throw", async () => {
   throws(() => vad.configure(DEFAULTS), /closed/);
   throws(() => vad.reset(), /closed/);
 });
+
+Deno.test("a detector allocates its resampler on the first push, not at creation", async () => {
+  // An idle session holds a detector that is never fed: it must not pay for the 24 → 8 kHz
+  // resampler (about 80 KB of history). Garbage can only add to the growth measured, never
+  // hide a leak, so the bound is safe without a forced GC.
+  (await VoiceActivityDetector.create(DEFAULTS)).close();
+  const count = 200;
+  const detectors: VoiceActivityDetector[] = [];
+  const before = Deno.memoryUsage().heapUsed;
+  for (let i = 0; i < count; i++) detectors.push(await VoiceActivityDetector.create(DEFAULTS));
+  const perDetector = (Deno.memoryUsage().heapUsed - before) / count;
+  for (const vad of detectors) vad.close();
+  ok(
+    perDetector < 16 * 1024,
+    `an unfed detector grew the heap by ${Math.round(perDetector)} bytes`,
+  );
+  // The conversion, created by the first non-empty push, gives the same events as ever.
+  deepEqual(await detect(SPEECH, {}, [0, 480, 0, 1200, 7]), await detect(SPEECH));
+});

@@ -256,7 +256,7 @@ export class RelaySession {
     metrics.down.frames.inc();
     metrics.down.bytes.inc(data.length);
     metrics.down.latency.observe((performance.now() - receivedAt) / 1000);
-    if (this.#browser.bufferedAmount > BROWSER_HIGH_WATER) this.#pauseUpstream();
+    if (this.#lastBuffered > BROWSER_HIGH_WATER) this.#pauseUpstream();
   }
 
   #dropUpstream(reason: "binary" | "malformed", bytes: number): void {
@@ -399,6 +399,8 @@ export class RelaySession {
   #forward(item: Queued): void {
     const { config, metrics } = this.#options;
     let text: string;
+    let isAppend = true;
+    /** The append's audio, when it is to be recorded (or came as a binary frame). */
     let audio: Uint8Array | null = null;
     if (typeof item.data !== "string") {
       const bytes = new Uint8Array(item.data);
@@ -427,7 +429,8 @@ export class RelaySession {
           return;
         }
       }
-      const parsed = parseClientEvent(text);
+      // Decoding an append's audio is needed only to record it; the check is the same.
+      const parsed = parseClientEvent(text, { decodeAudio: this.#recorder !== null });
       if (!parsed.ok) {
         this.#sendError(parsed.error);
         metrics.errors.inc({ source: "relay", code: String(parsed.error.error.code) });
@@ -457,10 +460,11 @@ export class RelaySession {
           return;
         }
       }
-      if (event.type === "input_audio_buffer.append") audio = parsed.audioBytes;
+      isAppend = event.type === "input_audio_buffer.append";
+      if (isAppend) audio = parsed.audioBytes;
     }
     const upstream = this.#upstream!;
-    if (audio && upstream.bufferedAmount > UPSTREAM_HIGH_WATER) {
+    if (isAppend && upstream.bufferedAmount > UPSTREAM_HIGH_WATER) {
       metrics.shed.inc({ direction: "browser_to_upstream", reason: "congested" });
       const now = performance.now();
       if (now - this.#lastCongestionError > 1000) {

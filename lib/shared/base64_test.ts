@@ -1,6 +1,7 @@
 import { deepEqual, equal, throws } from "node:assert/strict";
 import fc from "fast-check";
 import {
+  base64ByteLength,
   decodeBase64,
   decodeBase64Fallback,
   encodeBase64,
@@ -81,4 +82,28 @@ Deno.test("the fallback decoder accepts and rejects exactly what the native one 
     }),
     { numRuns: 5000 },
   );
+});
+
+Deno.test("base64ByteLength() accepts and rejects exactly what decodeBase64() does", () => {
+  const chars = fc.constantFrom(..."AZaz09+/=  \n\t-_!QgRé".split(""));
+  fc.assert(
+    fc.property(fc.array(chars, { maxLength: 24 }).map((a) => a.join("")), (text) => {
+      let decoded: number | "invalid";
+      let counted: number | "invalid";
+      try {
+        decoded = decodeBase64(text).length;
+      } catch {
+        decoded = "invalid";
+      }
+      try {
+        counted = base64ByteLength(text);
+      } catch (e) {
+        equal(e instanceof SyntaxError, true);
+        counted = "invalid";
+      }
+      equal(counted, decoded, JSON.stringify(text));
+    }),
+    { numRuns: 10_000 },
+  );
+  equal(base64ByteLength(encodeBase64(new Uint8Array(960))), 960);
 });

@@ -67,7 +67,7 @@ export class BenchSession {
   readonly socket: WebSocket;
   /** Appends sent. */
   sent = 0;
-  /** Echoes received for appends with seq >= `measureFrom`. */
+  /** Echoes received for measured appends, over every plan so far. */
   echoedMeasured = 0;
   /** `error` events received. */
   errors = 0;
@@ -83,8 +83,12 @@ export class BenchSession {
 
   #prefix: string;
   #offset: number;
+  /** Send times of the current plan's appends, by their index in the plan. */
   #sendTimes = new Float64Array(0);
+  /** `sent` when the current plan began: its first append's sequence number. */
+  #planStart = 0;
   #measureFrom = 0;
+  #sentMeasured = 0;
   #rtts: RttSink | null = null;
   /** Given up on before it was ready (its close is not an error of its own). */
   #abandoned = false;
@@ -152,8 +156,13 @@ export class BenchSession {
     return session;
   }
 
-  /** Prepares to send `frames` appends; echoes of seq >= `measureFrom` go to `rtts`. */
+  /**
+   * Prepares to send `frames` more appends; echoes of the plan's appends from the
+   * `measureFrom`-th on go to `rtts`. A session may stream several plans in turn (drain the
+   * echoes of one before the next: a late echo of an earlier plan is not counted).
+   */
   plan(frames: number, measureFrom: number, rtts: RttSink | null): void {
+    this.#planStart = this.sent;
     this.#sendTimes = new Float64Array(frames);
     this.#measureFrom = measureFrom;
     this.#rtts = rtts;
@@ -163,13 +172,15 @@ export class BenchSession {
   sendNext(suffixes: readonly string[]): void {
     const seq = this.sent++;
     const message = this.#prefix + seq + suffixes[(seq + this.#offset) % suffixes.length];
-    this.#sendTimes[seq] = performance.now();
+    const index = seq - this.#planStart;
+    this.#sendTimes[index] = performance.now();
+    if (index >= this.#measureFrom) this.#sentMeasured++;
     this.socket.send(message);
   }
 
-  /** Appends sent with seq >= `measureFrom`. */
+  /** Measured appends sent, over every plan so far. */
   get sentMeasured(): number {
-    return Math.max(0, this.sent - this.#measureFrom);
+    return this.#sentMeasured;
   }
 
   #onMessage(data: Uint8Array): void {
@@ -186,9 +197,10 @@ export class BenchSession {
         seq += (data[i] - ZERO) * scale;
         scale *= 10;
       }
-      if (seq >= this.#measureFrom && seq < this.sent) {
+      const index = seq - this.#planStart;
+      if (index >= this.#measureFrom && seq < this.sent) {
         this.echoedMeasured++;
-        this.#rtts?.add(now - this.#sendTimes[seq]);
+        this.#rtts?.add(now - this.#sendTimes[index]);
       }
       return;
     }

@@ -12,6 +12,10 @@
  *   append's `event_id` before its last `_`.
  * - `server`: the relay server (`startServer(loadConfig(env))`), configured by the
  *   environment, without browser assets (the benchmarks never load the page).
+ * - `forwarder <upstream-url>`: the least a relay can do, for a baseline: the same two
+ *   sockets as the relay (Deno's server WebSocket to the client, npm `ws` to the upstream)
+ *   and every message passed on as it came, with no ticket, check, queue limit, metric or
+ *   backpressure. `POST /api/session` answers `{"relay":"/forward"}` like the relay's.
  *
  * Each prints `PORT <n>` on stdout once it listens, and exits on SIGTERM (the server after
  * closing its sessions and finishing recordings) or when its stdin closes (the benchmark
@@ -19,6 +23,7 @@
  *
  * @module
  */
+import WebSocket from "ws";
 
 interface UpstreamConnection {
   /** Whether `session.created` went out. */
@@ -97,6 +102,36 @@ function runFakeUpstream(echo: boolean): void {
   });
 }
 
+function runForwarder(upstreamUrl: string): void {
+  const server = Deno.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    onListen: (addr) => announce(addr.port),
+  }, (req) => {
+    if (new URL(req.url).pathname === "/api/session") return Response.json({ relay: "/forward" });
+    const { socket, response } = Deno.upgradeWebSocket(req);
+    const upstream = new WebSocket(upstreamUrl, { perMessageDeflate: false });
+    const early: (string | ArrayBuffer)[] = [];
+    upstream.on("open", () => {
+      for (const message of early.splice(0)) upstream.send(message);
+    });
+    upstream.on("message", (data: Buffer, isBinary: boolean) => {
+      if (socket.readyState === WebSocket.OPEN) socket.send(isBinary ? data : data.toString());
+    });
+    upstream.on("close", () => socket.close());
+    upstream.on("error", () => socket.close());
+    socket.onmessage = (e) => {
+      if (upstream.readyState === WebSocket.OPEN) upstream.send(e.data);
+      else early.push(e.data);
+    };
+    socket.onclose = () => upstream.close();
+    return response;
+  });
+  Deno.addSignalListener("SIGTERM", () => {
+    server.shutdown().finally(() => Deno.exit(0));
+  });
+}
+
 async function runServer(): Promise<void> {
   const { loadConfig } = await import("@/lib/server/config.ts");
   const { startServer } = await import("@/lib/server/server.ts");
@@ -124,9 +159,12 @@ if (import.meta.main) {
     case "server":
       await runServer();
       break;
+    case "forwarder":
+      runForwarder(flags[0]);
+      break;
     default:
       throw new TypeError(
-        `Cannot start a bench peer: unknown mode ${mode}; use upstream or server`,
+        `Cannot start a bench peer: unknown mode ${mode}; use upstream, server or forwarder`,
       );
   }
 }

@@ -48,7 +48,7 @@ function inherited(): Record<string, string> {
 
 /** Starts `_bench_peers.ts <mode> ...args` with `env` and waits for its `PORT` line. */
 export async function startPeer(
-  mode: "upstream" | "server",
+  mode: "upstream" | "server" | "forwarder",
   args: string[] = [],
   env: Record<string, string> = {},
 ): Promise<Peer> {
@@ -61,6 +61,10 @@ export async function startPeer(
       "--allow-env",
       "--allow-read",
       "--allow-write",
+      // For profiling the server, e.g. `--v8-flags=--prof` or `--inspect=127.0.0.1:9239`.
+      ...(mode === "server" && Deno.env.get("BENCH_SERVER_DENO_FLAGS")
+        ? Deno.env.get("BENCH_SERVER_DENO_FLAGS")!.split(" ")
+        : []),
       `${ROOT}scripts/_bench_peers.ts`,
       mode,
       ...args,
@@ -86,7 +90,13 @@ export async function startPeer(
   }
   // Keep reading so that the child never blocks on a full pipe.
   (async () => {
-    while (!(await reader.read()).done) { /* discard */ }
+    // The server's stdout (V8's `--trace-gc` lines, say) goes to this file when set.
+    const log = mode === "server" ? Deno.env.get("BENCH_SERVER_STDOUT") : undefined;
+    for (;;) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      if (log) Deno.writeTextFileSync(log, value, { append: true });
+    }
   })().catch(() => {});
   return {
     pid: child.pid,

@@ -1,14 +1,18 @@
 /**
  * The round trip the relay adds (`deno task bench:relay`), measured beside its baseline in
  * one run: N sessions (default 100) each send a 20 ms append of recorded speech every 20 ms to
- * a fake GA upstream that echoes each one at once; phase A talks to the upstream directly,
- * phase B through the relay (`/api/relay`), with the same N, warm-up and duration. The
- * upstream and the relay server run in subprocesses of their own; this process is the load
- * generator.
+ * a fake GA upstream that echoes each one at once; "direct" sessions talk to the upstream
+ * itself, "relay" sessions go through the relay (`/api/relay`). Both sets stay open for the
+ * whole run and stream in turns: after a warm-up, R rounds (default 5) of S seconds each
+ * (default 4), direct then relay in even rounds and relay then direct in odd ones, so that
+ * both see the same spells of noise on this shared machine. Only one set streams at a time,
+ * so the load is always N sessions. The pooled percentiles are the result; each round's are
+ * printed too. The upstream and the relay server run in subprocesses of their own; this
+ * process is the load generator.
  *
  * Target (PERF.md): the relay adds ≤ 1 ms at p50 and ≤ 5 ms at p99 at 100 sessions.
  *
- *     deno task bench:relay [--sessions 100] [--seconds 10] [--warmup 2] [--json]
+ *     deno task bench:relay [--sessions 100] [--rounds 5] [--seconds 4] [--warmup 2] [--json]
  *
  * @module
  */
@@ -48,10 +52,26 @@ const FRAMES_PER_SECOND = 50;
 const TARGET_ADDED_P50_MS = 1;
 const TARGET_ADDED_P99_MS = 5;
 
+type PhaseName = "direct" | "forwarder" | "relay";
+
+/**
+ * % of one core; `middle` is the process the phase's messages cross (the relay or the
+ * forwarder; NaN for direct), `others` what every other process on this shared machine used.
+ */
+interface Cpu {
+  middle: number;
+  upstream: number;
+  client: number;
+  others: number;
+}
+
 interface PhaseResult {
-  phase: "direct" | "relay";
+  phase: PhaseName;
   sessions: number;
+  /** Every measured round trip of every round. */
   rttMs: Summary;
+  /** Each round's own percentiles, in round order. */
+  rounds: Summary[];
   sent: number;
   lost: number;
   errors: number;
@@ -59,16 +79,15 @@ interface PhaseResult {
   stuckHandshakes: number;
   badCloses: number;
   socketErrors: number;
-  /**
-   * % of one core over the measurement window; `others` is what every other process on this
-   * shared machine used meanwhile (of 100 × cores in all).
-   */
-  cpu: { relay: number; upstream: number; client: number; others: number };
-  relayRssMb: number;
+  /** Mean over this phase's measured windows. */
+  cpu: Cpu;
+  /** RSS of the process in the middle at the end, MB. */
+  rssMb: number;
 }
 
 interface Options {
   sessions: number;
+  rounds: number;
   seconds: number;
   warmup: number;
   json: boolean;
@@ -79,6 +98,7 @@ function readOptions(): Options {
     args: Deno.args,
     options: {
       sessions: { type: "string" },
+      rounds: { type: "string" },
       seconds: { type: "string" },
       warmup: { type: "string" },
       json: { type: "boolean", default: false },
@@ -86,82 +106,130 @@ function readOptions(): Options {
   });
   return {
     sessions: intOption("sessions", values.sessions, 100),
-    seconds: intOption("seconds", values.seconds, 10),
+    rounds: intOption("rounds", values.rounds, 5),
+    seconds: intOption("seconds", values.seconds, 4),
     warmup: intOption("warmup", values.warmup, 2, 0),
     json: values.json ?? false,
   };
 }
 
-async function runPhase(
-  phase: PhaseResult["phase"],
-  options: Options,
-  suffixes: string[],
-  upstream: Peer,
-  relay: Peer,
-): Promise<PhaseResult> {
-  const n = options.sessions;
-  const readyOn: ReadyOn = phase === "direct" ? "session.created" : "session.updated";
-  const direct = `ws://127.0.0.1:${upstream.port}/v1/realtime?model=gpt-realtime`;
-  progress(`${phase}: opening ${n} sessions`);
-  const failuresBefore = handshakeFailures.length;
-  const sessions: BenchSession[] = await mapLimit(
-    Array.from({ length: n }, (_, i) => i),
-    20,
-    (i) => {
-      const url = () => phase === "direct" ? direct : relayUrl(relay.url);
+/** One set of sessions (direct or relayed) and what its measured windows collected. */
+class Phase {
+  readonly name: PhaseName;
+  /** The process between the sessions and the upstream, if any. */
+  readonly via: Peer | null;
+  readonly sessions: BenchSession[];
+  readonly stuckHandshakes: number;
+  readonly rounds: Float64Array[] = [];
+  readonly #cpu: Cpu[] = [];
+
+  constructor(
+    name: PhaseName,
+    via: Peer | null,
+    sessions: BenchSession[],
+    stuckHandshakes: number,
+  ) {
+    this.name = name;
+    this.via = via;
+    this.sessions = sessions;
+    this.stuckHandshakes = stuckHandshakes;
+  }
+
+  static async open(
+    name: PhaseName,
+    via: Peer | null,
+    n: number,
+    url: () => Promise<string> | string,
+  ): Promise<Phase> {
+    // Only the relay configures the session; the fake upstream greets every socket.
+    const readyOn: ReadyOn = name === "relay" ? "session.updated" : "session.created";
+    progress(`${name}: opening ${n} sessions`);
+    const failuresBefore = handshakeFailures.length;
+    const sessions = await mapLimit(
+      Array.from({ length: n }, (_, i) => i),
+      20,
       // Start each session at a different place in the speech.
-      const offset = Math.floor((i * suffixes.length) / n);
-      return openSession(url, `${phase[0]}${i}`, offset, readyOn);
-    },
-  );
-  await sleep(500);
-  const warmupFrames = options.warmup * FRAMES_PER_SECOND;
-  const measured = options.seconds * FRAMES_PER_SECOND;
-  const rtts = new RttSink(n * measured);
-  const meters = {
-    relay: new CpuMeter(relay.pid),
-    upstream: new CpuMeter(upstream.pid),
-    client: new CpuMeter(Deno.pid),
-    machine: new MachineMeter(),
-  };
-  const cpu = { relay: NaN, upstream: NaN, client: NaN, others: NaN };
-  progress(`${phase}: streaming ${options.warmup} s warm-up + ${options.seconds} s measured`);
-  await stream(sessions, {
-    frames: warmupFrames + measured,
-    warmupFrames,
-    suffixes,
-    rtts,
-    onWindowStart() {
-      for (const meter of Object.values(meters)) meter.start();
-    },
-    onWindowEnd() {
-      cpu.relay = meters.relay.stop();
-      cpu.upstream = meters.upstream.stop();
-      cpu.client = meters.client.stop();
-      // The machine's counter is sampled per tick, the processes' are exact: clamp the noise.
-      cpu.others = Math.max(0, meters.machine.stop() - cpu.relay - cpu.upstream - cpu.client);
-    },
-  });
-  const relayRssMb = rssBytes(relay.pid) / 2 ** 20;
-  await drainEchoes(sessions, 2000);
-  const sent = sessions.reduce((sum, s) => sum + s.sentMeasured, 0);
-  const echoed = sessions.reduce((sum, s) => sum + s.echoedMeasured, 0);
-  const errors = sessions.reduce((sum, s) => sum + s.errors, 0);
-  await Promise.all(sessions.map((s) => s.close()));
-  return {
-    phase,
-    sessions: n,
-    rttMs: summarize(rtts.taken()),
-    sent,
-    lost: sent - echoed,
-    errors,
-    stuckHandshakes: handshakeFailures.length - failuresBefore,
-    badCloses: sessions.filter((s) => s.badClose).length,
-    socketErrors: sessions.reduce((sum, s) => sum + s.socketErrors, 0),
-    cpu,
-    relayRssMb,
-  };
+      (i) => openSession(url, `${name[0]}${i}`, Math.floor((i * SPEECH_FRAMES) / n), readyOn),
+    );
+    return new Phase(name, via, sessions, handshakeFailures.length - failuresBefore);
+  }
+
+  /** Streams `frames` appends per session; measured unless `warmup`. */
+  async stream(
+    frames: number,
+    suffixes: string[],
+    upstream: Peer,
+    warmup = false,
+  ): Promise<void> {
+    const rtts = warmup ? null : new RttSink(this.sessions.length * frames);
+    const meters = {
+      middle: this.via ? new CpuMeter(this.via.pid) : null,
+      upstream: new CpuMeter(upstream.pid),
+      client: new CpuMeter(Deno.pid),
+      machine: new MachineMeter(),
+    };
+    await stream(this.sessions, {
+      frames,
+      warmupFrames: 0,
+      suffixes,
+      rtts,
+      onWindowStart() {
+        for (const meter of Object.values(meters)) meter?.start();
+      },
+      onWindowEnd: () => {
+        if (warmup) return;
+        const middle = meters.middle?.stop() ?? NaN;
+        const upstream = meters.upstream.stop();
+        const client = meters.client.stop();
+        const ours = (Number.isNaN(middle) ? 0 : middle) + upstream + client;
+        // The machine's counter is sampled per tick, the processes' are exact: clamp the noise.
+        const others = Math.max(0, meters.machine.stop() - ours);
+        this.#cpu.push({ middle, upstream, client, others });
+      },
+    });
+    await drainEchoes(this.sessions, 2000);
+    if (rtts) this.rounds.push(rtts.taken());
+  }
+
+  async result(): Promise<PhaseResult> {
+    const sessions = this.sessions;
+    const rssMb = this.via ? rssBytes(this.via.pid) / 2 ** 20 : NaN;
+    const sent = sessions.reduce((sum, s) => sum + s.sentMeasured, 0);
+    const echoed = sessions.reduce((sum, s) => sum + s.echoedMeasured, 0);
+    const errors = sessions.reduce((sum, s) => sum + s.errors, 0);
+    await Promise.all(sessions.map((s) => s.close()));
+    const all = new Float64Array(this.rounds.reduce((sum, r) => sum + r.length, 0));
+    let at = 0;
+    for (const round of this.rounds) {
+      all.set(round, at);
+      at += round.length;
+    }
+    const mean = (key: keyof Cpu) =>
+      this.#cpu.reduce((sum, c) => sum + c[key], 0) / this.#cpu.length;
+    return {
+      phase: this.name,
+      sessions: sessions.length,
+      rttMs: summarize(all),
+      rounds: this.rounds.map((round) => summarize(round)),
+      sent,
+      lost: sent - echoed,
+      errors,
+      stuckHandshakes: this.stuckHandshakes,
+      badCloses: sessions.filter((s) => s.badClose).length,
+      socketErrors: sessions.reduce((sum, s) => sum + s.socketErrors, 0),
+      cpu: {
+        middle: mean("middle"),
+        upstream: mean("upstream"),
+        client: mean("client"),
+        others: mean("others"),
+      },
+      rssMb,
+    };
+  }
 }
+
+/** Frames in the speech fixture (sessions start at different places in it). */
+let SPEECH_FRAMES = 1;
 
 function verdict(name: string, measured: number, target: number): string {
   const met = measured <= target;
@@ -170,10 +238,31 @@ function verdict(name: string, measured: number, target: number): string {
   }`;
 }
 
-function report(options: Options, direct: PhaseResult, relay: PhaseResult): string {
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+}
+
+type Key = "p50" | "p95" | "p99" | "max";
+
+/** `of` minus `base`, per round, for percentile `key`. */
+function addedPerRound(of: PhaseResult, base: PhaseResult, key: Key): number[] {
+  return of.rounds.map((r, i) => r[key] - base.rounds[i][key]);
+}
+
+function added(of: PhaseResult, base: PhaseResult): Record<Key, number> {
+  return {
+    p50: of.rttMs.p50 - base.rttMs.p50,
+    p95: of.rttMs.p95 - base.rttMs.p95,
+    p99: of.rttMs.p99 - base.rttMs.p99,
+    max: of.rttMs.max - base.rttMs.max,
+  };
+}
+
+function report(options: Options, [direct, forwarder, relay]: PhaseResult[]): string {
   const row = (r: PhaseResult) => [
     r.phase,
-    String(r.sessions),
     String(r.rttMs.count),
     fixed(r.rttMs.p50),
     fixed(r.rttMs.p95),
@@ -182,37 +271,37 @@ function report(options: Options, direct: PhaseResult, relay: PhaseResult): stri
     String(r.lost),
     String(r.errors + r.badCloses + r.socketErrors),
     String(r.stuckHandshakes),
-    fixed(r.cpu.relay, 0),
+    fixed(r.cpu.middle, 0),
     fixed(r.cpu.upstream, 0),
     fixed(r.cpu.client, 0),
     fixed(r.cpu.others, 0),
-    fixed(r.relayRssMb, 1),
+    fixed(r.rssMb, 1),
   ];
-  const added = [
-    "added (relay − direct)",
-    "",
-    "",
-    fixed(relay.rttMs.p50 - direct.rttMs.p50),
-    fixed(relay.rttMs.p95 - direct.rttMs.p95),
-    fixed(relay.rttMs.p99 - direct.rttMs.p99),
-    fixed(relay.rttMs.max - direct.rttMs.max),
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-    "",
-  ];
+  const addedRow = (label: string, of: PhaseResult, base: PhaseResult) => {
+    const a = added(of, base);
+    return [
+      label,
+      "",
+      fixed(a.p50),
+      fixed(a.p95),
+      fixed(a.p99),
+      fixed(a.max),
+      ...Array(8).fill(""),
+    ];
+  };
+  const perRound = (of: PhaseResult, base: PhaseResult, key: Key) => {
+    const values = addedPerRound(of, base, key);
+    return `${values.map((v) => fixed(v)).join(", ")} (median ${fixed(median(values))})`;
+  };
+  const relayAdded = added(relay, direct);
   const lines = [
     `Relay round trip: ${options.sessions} sessions × ${FRAMES_PER_SECOND} appends/s, ` +
-    `${options.warmup} s warm-up, ${options.seconds} s measured per phase`,
+    `${options.warmup} s warm-up, then ${options.rounds} rounds of ${options.seconds} s per ` +
+    `phase, phases taking turns`,
     "",
     table(
       [
         "phase",
-        "sessions",
         "round trips",
         "p50 ms",
         "p95 ms",
@@ -221,25 +310,37 @@ function report(options: Options, direct: PhaseResult, relay: PhaseResult): stri
         "lost",
         "errors",
         "never ready",
-        "relay CPU %",
+        "middle CPU %",
         "upstream CPU %",
         "client CPU %",
         "other programs CPU %",
-        "relay RSS MB",
+        "middle RSS MB",
       ],
-      [row(direct), row(relay), added],
+      [
+        row(direct),
+        row(forwarder),
+        row(relay),
+        addedRow("**added by the relay** (relay − direct)", relay, direct),
+        addedRow("added by a bare forwarder (forwarder − direct)", forwarder, direct),
+        addedRow("the relay's own work (relay − forwarder)", relay, forwarder),
+      ],
     ),
     "",
-    '"errors": error events, closes other than our 1000, socket errors. "never ready": ' +
-    "sessions that did not get `session.created` (direct) or `session.updated` (relay) within " +
-    "5 s and were replaced by a new one.",
-    `CPU is % of one core over the measured window (utime + stime from /proc; this machine ` +
+    `Added by the relay, p50 per round (ms): ${perRound(relay, direct, "p50")}`,
+    `Added by the relay, p99 per round (ms): ${perRound(relay, direct, "p99")}`,
+    `Added by the forwarder, p99 per round (ms): ${perRound(forwarder, direct, "p99")}`,
+    "",
+    '"middle": the process between the sessions and the upstream (the relay, or the bare ' +
+    'forwarder). "errors": error events, closes other than our 1000, socket errors. "never ' +
+    'ready": sessions that did not get `session.created` (direct, forwarder) or ' +
+    "`session.updated` (relay) within 5 s and were replaced by a new one.",
+    `CPU is % of one core over the measured windows (utime + stime from /proc; this machine ` +
     `has ${navigator.hardwareConcurrency} cores). "Other programs": CPU used meanwhile by ` +
     "every other process (this machine is shared); it delays the relay's process like any " +
     "other, and the round trips cannot tell that apart from the relay's own cost.",
     "",
-    verdict("p50", relay.rttMs.p50 - direct.rttMs.p50, TARGET_ADDED_P50_MS),
-    verdict("p99", relay.rttMs.p99 - direct.rttMs.p99, TARGET_ADDED_P99_MS),
+    verdict("p50", relayAdded.p50, TARGET_ADDED_P50_MS),
+    verdict("p99", relayAdded.p99, TARGET_ADDED_P99_MS),
   ];
   if (errorSamples.length > 0) {
     lines.push("", "First errors:", ...errorSamples.map((e) => `- ${e}`));
@@ -256,33 +357,60 @@ function report(options: Options, direct: PhaseResult, relay: PhaseResult): stri
 async function main(): Promise<void> {
   const options = readOptions();
   const suffixes = appendSuffixes(await speechFrames());
+  SPEECH_FRAMES = suffixes.length;
   const upstream = await startPeer("upstream");
-  let relay: Peer | null = null;
+  const upstreamUrl = `ws://127.0.0.1:${upstream.port}/v1/realtime`;
+  const middle: Peer[] = [];
   try {
-    relay = await startPeer("server", [], {
+    const relay = await startPeer("server", [], {
       REALTIME_UPSTREAM: "openai",
       OPENAI_API_KEY: "sk-bench",
-      REALTIME_URL: `ws://127.0.0.1:${upstream.port}/v1/realtime`,
+      REALTIME_URL: upstreamUrl,
       MAX_SESSIONS_PER_CLIENT: "1000",
       LOG_LEVEL: "silent",
       HOSTNAME: "127.0.0.1",
       PORT: "0",
     });
-    const direct = await runPhase("direct", options, suffixes, upstream, relay);
-    const relayed = await runPhase("relay", options, suffixes, upstream, relay);
+    middle.push(relay);
+    const forwarder = await startPeer("forwarder", [`${upstreamUrl}?model=gpt-realtime`]);
+    middle.push(forwarder);
+    const n = options.sessions;
+    const phases = [
+      await Phase.open("direct", null, n, () => `${upstreamUrl}?model=gpt-realtime`),
+      await Phase.open("forwarder", forwarder, n, () => relayUrl(forwarder.url)),
+      await Phase.open("relay", relay, n, () => relayUrl(relay.url)),
+    ];
+    await sleep(500);
+    if (options.warmup > 0) {
+      progress(`warm-up: ${options.warmup} s per phase`);
+      for (const phase of phases) {
+        await phase.stream(options.warmup * FRAMES_PER_SECOND, suffixes, upstream, true);
+      }
+    }
+    for (let round = 0; round < options.rounds; round++) {
+      // Each phase goes first, second and last in turn.
+      const order = phases.map((_, i) => phases[(i + round) % phases.length]);
+      progress(`round ${round + 1}/${options.rounds}: ${order.map((p) => p.name).join(", ")}`);
+      for (const phase of order) {
+        await phase.stream(options.seconds * FRAMES_PER_SECOND, suffixes, upstream);
+      }
+    }
+    const results: PhaseResult[] = [];
+    for (const phase of phases) results.push(await phase.result());
+    const [direct, forwarderResult, relayResult] = results;
     if (options.json) {
       print(JSON.stringify(
         {
-          sessions: options.sessions,
+          sessions: n,
+          rounds: options.rounds,
           seconds: options.seconds,
           warmup: options.warmup,
           framesPerSecond: FRAMES_PER_SECOND,
-          direct,
-          relay: relayed,
+          phases: results,
           addedMs: {
-            p50: relayed.rttMs.p50 - direct.rttMs.p50,
-            p95: relayed.rttMs.p95 - direct.rttMs.p95,
-            p99: relayed.rttMs.p99 - direct.rttMs.p99,
+            relay: added(relayResult, direct),
+            forwarder: added(forwarderResult, direct),
+            relayP99PerRound: addedPerRound(relayResult, direct, "p99"),
           },
           targetsMs: { addedP50: TARGET_ADDED_P50_MS, addedP99: TARGET_ADDED_P99_MS },
           errorSamples,
@@ -293,10 +421,10 @@ async function main(): Promise<void> {
         2,
       ));
     } else {
-      print(report(options, direct, relayed));
+      print(report(options, results));
     }
   } finally {
-    await relay?.stop();
+    for (const peer of middle) await peer.stop();
     await upstream.stop();
   }
 }

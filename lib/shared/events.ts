@@ -690,6 +690,12 @@ export interface ParseOptions {
    * needs the bytes only when it records them.
    */
   decodeAudio?: boolean;
+  /**
+   * Bytes per sample of the session's input audio (default 2, PCM16): appends must hold whole
+   * samples. A G.711 session (`audio/pcmu`, `audio/pcma`) has 1, so any non-empty length is
+   * whole there.
+   */
+  bytesPerSample?: 1 | 2;
 }
 
 /**
@@ -726,7 +732,11 @@ export function parseClientEvent(
   }
   const eventId = typeof raw.event_id === "string" ? raw.event_id : null;
   try {
-    return { ok: true, ...readClientEvent(raw, options.decodeAudio ?? true) };
+    const audio: AudioRead = {
+      decode: options.decodeAudio ?? true,
+      bytesPerSample: options.bytesPerSample ?? 2,
+    };
+    return { ok: true, ...readClientEvent(raw, audio) };
   } catch (error) {
     if (error instanceof InvalidRequestError) {
       return {
@@ -746,9 +756,15 @@ export function parseClientEvent(
   }
 }
 
+/** How an append's audio is read: decoded or only checked, and its sample size. */
+interface AudioRead {
+  decode: boolean;
+  bytesPerSample: 1 | 2;
+}
+
 function readClientEvent(
   raw: Record<string, unknown>,
-  decodeAudio: boolean,
+  audioRead: AudioRead,
 ): { event: ClientEvent; audioBytes: Uint8Array | null } {
   if (!Object.hasOwn(raw, "type")) {
     throw new InvalidRequestError("invalid_event", "The 'type' field is missing.", "type");
@@ -764,7 +780,7 @@ function readClientEvent(
       return only(readFields(raw, "", BASE_FIELDS));
     case "input_audio_buffer.append":
     case "session.input_audio_buffer.append":
-      return readAppend(raw, decodeAudio);
+      return readAppend(raw, audioRead);
     case "conversation.item.create":
       return only(readFields(raw, "", ITEM_CREATE_FIELDS, ["item"]));
     case "conversation.item.truncate":
@@ -823,7 +839,7 @@ export function parseServerEvent(text: string): ServerEvent {
  */
 function readAppend(
   raw: Record<string, unknown>,
-  decode: boolean,
+  audioRead: AudioRead,
 ): { event: ClientEvent; audioBytes: Uint8Array | null } {
   let audioBytes: Uint8Array | null = null;
   let hasAudio = false;
@@ -832,7 +848,7 @@ function readAppend(
     if (key === "event_id") readString(raw.event_id, key);
     else if (key === "audio") {
       hasAudio = true;
-      audioBytes = readPcmAudio(raw.audio, key, decode);
+      audioBytes = readAppendAudio(raw.audio, key, audioRead);
     } else throw unknownParameter(key);
   }
   if (!hasAudio) throw missingParameter("audio");
@@ -840,11 +856,14 @@ function readAppend(
 }
 
 /**
- * Reads base64 audio that must decode to a non-empty, even number of bytes (PCM16, the only
- * format this app sends), decoded when `decode`, else only checked (null). The validator is
- * stateless, so a G.711 session's odd-length appends would be refused too.
+ * Reads base64 audio that must decode to a non-empty number of whole samples (an even number
+ * of bytes for PCM16), decoded when `decode`, else only checked (null).
  */
-function readPcmAudio(value: unknown, path: string, decode: boolean): Uint8Array | null {
+function readAppendAudio(
+  value: unknown,
+  path: string,
+  { decode, bytesPerSample }: AudioRead,
+): Uint8Array | null {
   const text = readString(value, path);
   let bytes: Uint8Array | null = null;
   let length: number;
@@ -855,7 +874,7 @@ function readPcmAudio(value: unknown, path: string, decode: boolean): Uint8Array
     throw invalidAudio(path, "an invalid value");
   }
   if (length === 0) throw invalidAudio(path, "empty bytes");
-  if (length % 2 !== 0) throw invalidAudio(path, "an invalid value");
+  if (length % bytesPerSample !== 0) throw invalidAudio(path, "an invalid value");
   return bytes;
 }
 
@@ -868,7 +887,7 @@ function invalidAudio(path: string, got: string): InvalidRequestError {
 }
 
 function readAudioText(value: unknown, path: string): string {
-  readPcmAudio(value, path, false);
+  readAppendAudio(value, path, { decode: false, bytesPerSample: 2 });
   return value as string;
 }
 

@@ -1131,3 +1131,19 @@ Deno.test("parseClientEvent() survives hostile inputs", () => {
   const proto = rejected(parseClientEvent('{"type":"session.close","__proto__":{}}'));
   equal(proto.error.param, "__proto__");
 });
+
+Deno.test("parseClientEvent() takes odd-length appends in one-byte-per-sample (G.711) sessions", () => {
+  const odd = { type: "input_audio_buffer.append", audio: encodeBase64(new Uint8Array(959)) };
+  const g711 = parseClientEvent(JSON.stringify(odd), { bytesPerSample: 1 });
+  ok(g711.ok);
+  equal(g711.audioBytes?.length, 959);
+  const pcm = parseClientEvent(JSON.stringify(odd));
+  ok(!pcm.ok);
+  equal(pcm.error.error.message, AUDIO_INVALID);
+  const empty = parseClientEvent(
+    JSON.stringify({ type: "input_audio_buffer.append", audio: "" }),
+    { bytesPerSample: 1, decodeAudio: false },
+  );
+  ok(!empty.ok);
+  match(empty.error.error.message, /but got empty bytes\.$/);
+});

@@ -268,7 +268,10 @@ export class EmulatedSession {
   }
 
   #handleFrame(data: Frame): void {
-    const parsed = parseClientEvent(data);
+    const parsed = parseClientEvent(data, {
+      // G.711 has one byte per sample, so any non-empty append is whole samples.
+      bytesPerSample: g711Law(this.#session.audio.input.format) === null ? 2 : 1,
+    });
     if (!parsed.ok) {
       this.#transport.send(JSON.stringify(parsed.error));
       return;

@@ -554,11 +554,14 @@ Deno.test("session in audio/pcmu echoes μ-law at 8 kHz", async () => {
   for (let i = 0; i < bytes.length; i++) {
     bytes[i] = linearToMuLaw(Math.round(6000 * Math.sin(i / 3)));
   }
-  client.append(bytes);
+  // One byte per sample: appends of odd lengths are whole samples in G.711.
+  client.append(bytes.subarray(0, 1199));
+  client.append(bytes.subarray(1199));
   client.send({ type: "input_audio_buffer.commit" });
   await client.nextOf("conversation.item.done");
   client.send({ type: "response.create" });
   const events = await client.until("rate_limits.updated");
+  equal(events.filter(isType("error")).length, 0);
   const echo = joinAudioDeltas(events);
   equal(echo.length, 2400);
   match(events.find(isType("response.output_audio_transcript.done"))!.transcript, /0\.3 s/);

@@ -170,7 +170,8 @@ class Phase {
     };
     await stream(this.sessions, {
       frames,
-      warmupFrames: 0,
+      // A warm-up measures nothing: no round trip, no sent or echoed count.
+      warmupFrames: warmup ? frames : 0,
       suffixes,
       rtts,
       onWindowStart() {

@@ -140,6 +140,7 @@ class Phase {
     via: Peer | null,
     n: number,
     url: () => Promise<string> | string,
+    speechLength: number,
   ): Promise<Phase> {
     // Only the relay configures the session; the fake upstream greets every socket.
     const readyOn: ReadyOn = name === "relay" ? "session.updated" : "session.created";
@@ -149,7 +150,7 @@ class Phase {
       Array.from({ length: n }, (_, i) => i),
       20,
       // Start each session at a different place in the speech.
-      (i) => openSession(url, `${name[0]}${i}`, Math.floor((i * SPEECH_FRAMES) / n), readyOn),
+      (i) => openSession(url, `${name[0]}${i}`, Math.floor((i * speechLength) / n), readyOn),
     );
     return new Phase(name, via, sessions, handshakeFailures.length - failuresBefore);
   }
@@ -228,9 +229,6 @@ class Phase {
     };
   }
 }
-
-/** Frames in the speech fixture (sessions start at different places in it). */
-let SPEECH_FRAMES = 1;
 
 function verdict(name: string, measured: number, target: number): string {
   const met = measured <= target;
@@ -358,7 +356,6 @@ function report(options: Options, [direct, forwarder, relay]: PhaseResult[]): st
 async function main(): Promise<void> {
   const options = readOptions();
   const suffixes = appendSuffixes(await speechFrames());
-  SPEECH_FRAMES = suffixes.length;
   const upstream = await startPeer("upstream");
   const upstreamUrl = `ws://127.0.0.1:${upstream.port}/v1/realtime`;
   const middle: Peer[] = [];
@@ -376,10 +373,11 @@ async function main(): Promise<void> {
     const forwarder = await startPeer("forwarder", [`${upstreamUrl}?model=gpt-realtime`]);
     middle.push(forwarder);
     const n = options.sessions;
+    const speechLength = suffixes.length;
     const phases = [
-      await Phase.open("direct", null, n, () => `${upstreamUrl}?model=gpt-realtime`),
-      await Phase.open("forwarder", forwarder, n, () => relayUrl(forwarder.url)),
-      await Phase.open("relay", relay, n, () => relayUrl(relay.url)),
+      await Phase.open("direct", null, n, () => `${upstreamUrl}?model=gpt-realtime`, speechLength),
+      await Phase.open("forwarder", forwarder, n, () => relayUrl(forwarder.url), speechLength),
+      await Phase.open("relay", relay, n, () => relayUrl(relay.url), speechLength),
     ];
     await sleep(500);
     if (options.warmup > 0) {

@@ -4,7 +4,11 @@
  *
  * @module
  */
+import { denoEnv, denoRunArgs } from "../tests/server_process.ts";
 import { speechFrames as pcmFrames } from "../tests/speech.ts";
+
+/** Resident set size of process `pid`, in bytes (from `/proc/<pid>/status`). */
+export { rssOf as rssBytes } from "../tests/server_process.ts";
 import { encodeBase64 } from "@/lib/shared/base64.ts";
 
 /** The project root (this file is in `scripts/`). */
@@ -35,17 +39,6 @@ export interface Peer {
   stop(): Promise<void>;
 }
 
-const INHERITED = ["PATH", "HOME", "DENO_DIR", "XDG_CACHE_HOME", "TMPDIR", "NO_COLOR"];
-
-function inherited(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const name of INHERITED) {
-    const value = Deno.env.get(name);
-    if (value !== undefined) env[name] = value;
-  }
-  return env;
-}
-
 /** Starts `_bench_peers.ts <mode> ...args` with `env` and waits for its `PORT` line. */
 export async function startPeer(
   mode: "upstream" | "server" | "forwarder",
@@ -54,25 +47,18 @@ export async function startPeer(
 ): Promise<Peer> {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
-      "run",
-      "--quiet",
-      `--config=${ROOT}deno.json`,
-      "--allow-net",
-      "--allow-env",
-      "--allow-read",
-      "--allow-write",
       // For profiling the server, e.g. `--v8-flags=--prof` or `--inspect=127.0.0.1:9239`.
-      ...(mode === "server" && Deno.env.get("BENCH_SERVER_DENO_FLAGS")
-        ? Deno.env.get("BENCH_SERVER_DENO_FLAGS")!.split(" ")
-        : []),
-      `${ROOT}scripts/_bench_peers.ts`,
+      ...denoRunArgs(
+        "scripts/_bench_peers.ts",
+        mode === "server" ? Deno.env.get("BENCH_SERVER_DENO_FLAGS")?.split(" ") : [],
+      ),
       mode,
       ...args,
     ],
     cwd: ROOT,
     // Only what Deno itself needs, so that no setting of this shell reaches the server.
     clearEnv: true,
-    env: { ...inherited(), ...env },
+    env: { ...denoEnv(), ...env },
     // Never written: the peer exits when it closes, so a crashed benchmark leaves no orphan.
     stdin: "piped",
     stdout: "piped",
@@ -123,14 +109,6 @@ export function cpuSeconds(pid: number): number {
   // Fields after the command name, which is in parentheses and may hold spaces.
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
-}
-
-/** Resident set size of process `pid`, in bytes. */
-export function rssBytes(pid: number): number {
-  const status = Deno.readTextFileSync(`/proc/${pid}/status`);
-  const match = /^VmRSS:\s+(\d+) kB$/m.exec(status);
-  if (!match) throw new Error(`Cannot read the RSS of process ${pid}: no VmRSS line`);
-  return Number(match[1]) * 1024;
 }
 
 /** Measures the CPU a process uses between `start()` and `stop()`, as % of one core. */

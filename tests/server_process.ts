@@ -14,6 +14,37 @@ const ROOT = new URL("..", import.meta.url).pathname;
 /** Variables Deno itself needs to find its cache and run. */
 const INHERITED = ["PATH", "HOME", "DENO_DIR", "XDG_CACHE_HOME", "TMPDIR", "NO_COLOR"];
 
+/**
+ * The part of this process's environment Deno itself needs, for a child started with
+ * `clearEnv: true` (so that no setting of the developer's shell reaches it).
+ */
+export function denoEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const name of INHERITED) {
+    const value = Deno.env.get(name);
+    if (value !== undefined) env[name] = value;
+  }
+  return env;
+}
+
+/**
+ * Arguments of `deno run` for `script` (a path under the project root) with the project's
+ * config and net, env, read and write permissions; `flags` go before the script.
+ */
+export function denoRunArgs(script: string, flags: string[] = []): string[] {
+  return [
+    "run",
+    "--quiet",
+    `--config=${ROOT}deno.json`,
+    "--allow-net",
+    "--allow-env",
+    "--allow-read",
+    "--allow-write",
+    ...flags,
+    `${ROOT}${script}`,
+  ];
+}
+
 export interface ServerProcess {
   /** `http://127.0.0.1:<port>` */
   url: string;
@@ -45,25 +76,11 @@ export function rssOf(pid: number): number {
  * @throws {Error} when the process exits or stays silent for 30 s before listening
  */
 export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
-  const base: Record<string, string> = {};
-  for (const name of INHERITED) {
-    const value = Deno.env.get(name);
-    if (value !== undefined) base[name] = value;
-  }
   const child = new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "--quiet",
-      `--config=${ROOT}deno.json`,
-      "--allow-net",
-      "--allow-env",
-      "--allow-read",
-      "--allow-write",
-      `${ROOT}main.ts`,
-    ],
+    args: denoRunArgs("main.ts"),
     cwd: ROOT,
     clearEnv: true,
-    env: { ...base, PORT: "0", HOSTNAME: "127.0.0.1", LOG_LEVEL: "info", ...env },
+    env: { ...denoEnv(), PORT: "0", HOSTNAME: "127.0.0.1", LOG_LEVEL: "info", ...env },
     stdin: "null",
     stdout: "null",
     stderr: "piped",

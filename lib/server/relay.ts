@@ -32,7 +32,12 @@
 import type WebSocket from "ws";
 import { decodeBase64, encodeBase64 } from "@/lib/shared/base64.ts";
 import { COACH_TURN_DETECTION } from "@/lib/shared/coach_session.ts";
-import { type ErrorEvent, errorEvent, parseClientEvent } from "@/lib/shared/events.ts";
+import {
+  type ErrorEvent,
+  errorEvent,
+  parseClientEvent,
+  type ParseOptions,
+} from "@/lib/shared/events.ts";
 import type { Config } from "./config.ts";
 import type { Logger } from "./log.ts";
 import type { RelayMetrics } from "./metrics.ts";
@@ -81,6 +86,10 @@ export interface RelayOptions {
   metrics: RelayMetrics;
   logger: Logger;
 }
+
+/** Parse options, made once: the per-message path allocates none. */
+const DECODE_AUDIO: ParseOptions = { decodeAudio: true };
+const CHECK_AUDIO: ParseOptions = { decodeAudio: false };
 
 /** `WebSocket.readyState` values (the same for the WHATWG and `ws` sockets). */
 const OPEN = 1;
@@ -430,7 +439,7 @@ export class RelaySession {
         }
       }
       // Decoding an append's audio is needed only to record it; the check is the same.
-      const parsed = parseClientEvent(text, { decodeAudio: this.#recorder !== null });
+      const parsed = parseClientEvent(text, this.#recorder ? DECODE_AUDIO : CHECK_AUDIO);
       if (!parsed.ok) {
         this.#sendError(parsed.error);
         metrics.errors.inc({ source: "relay", code: String(parsed.error.error.code) });

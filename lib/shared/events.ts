@@ -732,11 +732,8 @@ export function parseClientEvent(
   }
   const eventId = typeof raw.event_id === "string" ? raw.event_id : null;
   try {
-    const audio: AudioRead = {
-      decode: options.decodeAudio ?? true,
-      bytesPerSample: options.bytesPerSample ?? 2,
-    };
-    return { ok: true, ...readClientEvent(raw, audio) };
+    const read = readClientEvent(raw, options.decodeAudio ?? true, options.bytesPerSample ?? 2);
+    return { ok: true, ...read };
   } catch (error) {
     if (error instanceof InvalidRequestError) {
       return {
@@ -756,15 +753,10 @@ export function parseClientEvent(
   }
 }
 
-/** How an append's audio is read: decoded or only checked, and its sample size. */
-interface AudioRead {
-  decode: boolean;
-  bytesPerSample: 1 | 2;
-}
-
 function readClientEvent(
   raw: Record<string, unknown>,
-  audioRead: AudioRead,
+  decodeAudio: boolean,
+  bytesPerSample: 1 | 2,
 ): { event: ClientEvent; audioBytes: Uint8Array | null } {
   if (!Object.hasOwn(raw, "type")) {
     throw new InvalidRequestError("invalid_event", "The 'type' field is missing.", "type");
@@ -780,7 +772,7 @@ function readClientEvent(
       return only(readFields(raw, "", BASE_FIELDS));
     case "input_audio_buffer.append":
     case "session.input_audio_buffer.append":
-      return readAppend(raw, audioRead);
+      return readAppend(raw, decodeAudio, bytesPerSample);
     case "conversation.item.create":
       return only(readFields(raw, "", ITEM_CREATE_FIELDS, ["item"]));
     case "conversation.item.truncate":
@@ -839,7 +831,8 @@ export function parseServerEvent(text: string): ServerEvent {
  */
 function readAppend(
   raw: Record<string, unknown>,
-  audioRead: AudioRead,
+  decode: boolean,
+  bytesPerSample: 1 | 2,
 ): { event: ClientEvent; audioBytes: Uint8Array | null } {
   let audioBytes: Uint8Array | null = null;
   let hasAudio = false;
@@ -848,7 +841,7 @@ function readAppend(
     if (key === "event_id") readString(raw.event_id, key);
     else if (key === "audio") {
       hasAudio = true;
-      audioBytes = readAppendAudio(raw.audio, key, audioRead);
+      audioBytes = readAppendAudio(raw.audio, key, decode, bytesPerSample);
     } else throw unknownParameter(key);
   }
   if (!hasAudio) throw missingParameter("audio");
@@ -862,7 +855,8 @@ function readAppend(
 function readAppendAudio(
   value: unknown,
   path: string,
-  { decode, bytesPerSample }: AudioRead,
+  decode: boolean,
+  bytesPerSample: 1 | 2,
 ): Uint8Array | null {
   const text = readString(value, path);
   let bytes: Uint8Array | null = null;
@@ -887,7 +881,7 @@ function invalidAudio(path: string, got: string): InvalidRequestError {
 }
 
 function readAudioText(value: unknown, path: string): string {
-  readAppendAudio(value, path, { decode: false, bytesPerSample: 2 });
+  readAppendAudio(value, path, false, 2);
   return value as string;
 }
 

@@ -470,6 +470,25 @@ Deno.test("parseClientEvent() rejects the vector table with exact GA code, param
   }
 });
 
+Deno.test("parseClientEvent() checks appends as strictly without decoding them (decodeAudio: false)", () => {
+  // The relay checks without decoding unless it records: the same errors, no bytes.
+  for (const vector of BAD_VECTORS) {
+    const text = typeof vector.input === "string" ? vector.input : JSON.stringify(vector.input);
+    if (typeof vector.input !== "string" && !(vector.input instanceof Uint8Array)) {
+      const decoded = rejected(parseClientEvent(text));
+      const checked = rejected(parseClientEvent(text, { decodeAudio: false }));
+      deepEqual(checked.error, decoded.error, `vector "${vector.name}"`);
+    }
+  }
+  const good = `{"type":"input_audio_buffer.append","audio":"${PCM_960}"}`;
+  const checked = parseClientEvent(good, { decodeAudio: false });
+  ok(checked.ok);
+  equal(checked.audioBytes, null);
+  const decoded = parseClientEvent(good);
+  ok(decoded.ok);
+  equal(decoded.audioBytes?.length, 960);
+});
+
 Deno.test("parseClientEvent() keeps the parser's reason after the invalid_json sentence", () => {
   const error = rejected(parse('{"type": "input_audio_buffer.commit",}'));
   const prefix = "Invalid event: failed to parse JSON value. ";

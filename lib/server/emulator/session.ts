@@ -37,6 +37,7 @@ import {
   type ItemParam,
   mergeSessionUpdate,
   parseClientEvent,
+  type ParseOptions,
   type RealtimeSession,
   type RequestProblem,
   resolveFormat,
@@ -77,6 +78,10 @@ export const MIN_COMMIT_MS = 100;
 export const MAX_BUFFER_MS = 10 * 60 * 1000;
 /** setTimeout's longest delay (about 24.8 days); longer lifetimes are cut to it. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/** Parse options by input format, made once (every append is parsed with one). */
+const PCM16_INPUT: ParseOptions = { bytesPerSample: 2 };
+const G711_INPUT: ParseOptions = { bytesPerSample: 1 };
 /** The token budget reported in `rate_limits.updated`. */
 const TOKENS_PER_MINUTE = 40_000;
 /** GA's own words for an internal failure. */
@@ -268,10 +273,11 @@ export class EmulatedSession {
   }
 
   #handleFrame(data: Frame): void {
-    const parsed = parseClientEvent(data, {
-      // G.711 has one byte per sample, so any non-empty append is whole samples.
-      bytesPerSample: g711Law(this.#session.audio.input.format) === null ? 2 : 1,
-    });
+    // G.711 has one byte per sample, so any non-empty append is whole samples.
+    const parsed = parseClientEvent(
+      data,
+      g711Law(this.#session.audio.input.format) === null ? PCM16_INPUT : G711_INPUT,
+    );
     if (!parsed.ok) {
       this.#transport.send(JSON.stringify(parsed.error));
       return;

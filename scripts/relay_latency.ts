@@ -17,6 +17,7 @@
  * @module
  */
 import { parseArgs } from "node:util";
+import { type HostNoise, hostNoise, noiseLine } from "./_bench_noise.ts";
 import {
   appendSuffixes,
   type BenchSession,
@@ -259,7 +260,11 @@ function added(of: PhaseResult, base: PhaseResult): Record<Key, number> {
   };
 }
 
-function report(options: Options, [direct, forwarder, relay]: PhaseResult[]): string {
+function report(
+  options: Options,
+  [direct, forwarder, relay]: PhaseResult[],
+  noise: { before: HostNoise; after: HostNoise },
+): string {
   const row = (r: PhaseResult) => [
     r.phase,
     String(r.rttMs.count),
@@ -337,6 +342,7 @@ function report(options: Options, [direct, forwarder, relay]: PhaseResult[]): st
     `has ${navigator.hardwareConcurrency} cores). "Other programs": CPU used meanwhile by ` +
     "every other process (this machine is shared); it delays the relay's process like any " +
     "other, and the round trips cannot tell that apart from the relay's own cost.",
+    noiseLine(noise.before, noise.after),
     "",
     verdict("p50", relayAdded.p50, TARGET_ADDED_P50_MS),
     verdict("p99", relayAdded.p99, TARGET_ADDED_P99_MS),
@@ -356,6 +362,8 @@ function report(options: Options, [direct, forwarder, relay]: PhaseResult[]): st
 async function main(): Promise<void> {
   const options = readOptions();
   const suffixes = appendSuffixes(await speechFrames());
+  progress("host noise: one busy thread per core for 2 s");
+  const noiseBefore = await hostNoise();
   const upstream = await startPeer("upstream");
   const upstreamUrl = `ws://127.0.0.1:${upstream.port}/v1/realtime`;
   const middle: Peer[] = [];
@@ -397,6 +405,8 @@ async function main(): Promise<void> {
     const results: PhaseResult[] = [];
     for (const phase of phases) results.push(await phase.result());
     const [direct, forwarderResult, relayResult] = results;
+    progress("host noise: one busy thread per core for 2 s");
+    const noise = { before: noiseBefore, after: await hostNoise() };
     if (options.json) {
       print(JSON.stringify(
         {
@@ -412,6 +422,7 @@ async function main(): Promise<void> {
             relayP99PerRound: addedPerRound(relayResult, direct, "p99"),
           },
           targetsMs: { addedP50: TARGET_ADDED_P50_MS, addedP99: TARGET_ADDED_P99_MS },
+          hostNoise: noise,
           errorSamples,
           handshakeFailures,
           closeSamples,
@@ -420,7 +431,7 @@ async function main(): Promise<void> {
         2,
       ));
     } else {
-      print(report(options, results));
+      print(report(options, results, noise));
     }
   } finally {
     for (const peer of middle) await peer.stop();

@@ -8,7 +8,8 @@
  * both see the same spells of noise on this shared machine. Only one set streams at a time,
  * so the load is always N sessions. The pooled percentiles are the result; each round's are
  * printed too. The upstream and the relay server run in subprocesses of their own; this
- * process is the load generator.
+ * process is the load generator. Before and after the phases it measures how much this machine
+ * pauses a running thread (`_bench_noise.ts`), for reading the tail.
  *
  * Target (PERF.md): the relay adds ≤ 1 ms at p50 and ≤ 5 ms at p99 at 100 sessions.
  *

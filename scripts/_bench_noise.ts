@@ -9,6 +9,10 @@
  * widens the relay's tail more than the direct one's: the figure says how quiet the host was
  * around a run.
  *
+ * While the phases stream, a cheaper probe runs instead ({@linkcode WakeupProbe}): one thread
+ * that sleeps 1 ms at a time and notes how late it wakes, which is what every process on a
+ * message's path meets at each hop (the host's pauses plus the wait for a free core).
+ *
  * Run alone: `deno run -A scripts/_bench_noise.ts [ms]` prints the figures as JSON.
  *
  * @module
@@ -96,6 +100,115 @@ export function noiseLine(before: HostNoise, after: HostNoise): string {
     `${pair("pausesOver1msPerSecond", 1)} pauses over 1 ms per thread and second, the longest ` +
     `${pair("longestMs", 1)} ms. This VM reports no steal time; a relayed round trip crosses ` +
     "four processes where a direct one crosses two, so such pauses widen its tail more.";
+}
+
+/** Lateness buckets of the wake-up probe: 50 µs wide, the last one open-ended (50 ms and up). */
+const WAKE_BUCKET_US = 50;
+const WAKE_BUCKETS = 1000;
+/** Shared slots: stop flag, the window's latest wake-up (µs), then the buckets. */
+const STOP = 0;
+const MAX_US = 1;
+const FIRST_BUCKET = 2;
+
+/** The probe's thread: sleeps 1 ms at a time and counts how late each wake-up came. */
+const SLEEPER = `
+self.onmessage = (e) => {
+  const shared = new Int32Array(e.data);
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  self.postMessage("ready");
+  while (Atomics.load(shared, ${STOP}) === 0) {
+    const start = performance.now();
+    Atomics.wait(nap, 0, 0, 1);
+    const lateUs = Math.max(0, Math.round((performance.now() - start - 1) * 1000));
+    Atomics.add(shared, ${FIRST_BUCKET} + Math.min(${
+  WAKE_BUCKETS - 1
+}, Math.floor(lateUs / ${WAKE_BUCKET_US})), 1);
+    if (lateUs > Atomics.load(shared, ${MAX_US})) Atomics.store(shared, ${MAX_US}, lateUs);
+  }
+  self.postMessage("stopped");
+};
+`;
+
+/** How late a sleeping thread woke during one window, in ms. */
+export interface WakeupLateness {
+  wakeups: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+/** A window's bucket counts and latest wake-up, mergeable over rounds. */
+export interface WakeupWindow {
+  counts: Int32Array;
+  maxUs: number;
+}
+
+/**
+ * A thread that sleeps 1 ms at a time and notes how late it wakes, at almost no CPU. While a
+ * phase streams, its lateness is what any process waking up on this machine meets then: the
+ * host's pauses plus the queue for a core. Read it in windows ({@linkcode WakeupProbe.window}).
+ */
+export class WakeupProbe {
+  #worker: Worker;
+  #shared: Int32Array;
+  #url: string;
+
+  private constructor(worker: Worker, shared: Int32Array, url: string) {
+    this.#worker = worker;
+    this.#shared = shared;
+    this.#url = url;
+  }
+
+  static async start(): Promise<WakeupProbe> {
+    const url = URL.createObjectURL(new Blob([SLEEPER], { type: "application/javascript" }));
+    const worker = new Worker(url, { type: "module" });
+    const shared = new Int32Array(new SharedArrayBuffer(4 * (FIRST_BUCKET + WAKE_BUCKETS)));
+    const ready = Promise.withResolvers<void>();
+    worker.onmessage = () => ready.resolve();
+    worker.onerror = (e) => ready.reject(new Error(`Cannot start the wake-up probe: ${e.message}`));
+    worker.postMessage(shared.buffer);
+    await ready.promise;
+    return new WakeupProbe(worker, shared, url);
+  }
+
+  /** Opens a window now; the function returned closes it and gives what it saw. */
+  window(): () => WakeupWindow {
+    Atomics.store(this.#shared, MAX_US, 0);
+    const before = this.#shared.slice(FIRST_BUCKET);
+    return () => {
+      const counts = this.#shared.slice(FIRST_BUCKET);
+      for (let i = 0; i < counts.length; i++) counts[i] -= before[i];
+      return { counts, maxUs: Atomics.load(this.#shared, MAX_US) };
+    };
+  }
+
+  async stop(): Promise<void> {
+    const stopped = Promise.withResolvers<void>();
+    this.#worker.onmessage = () => stopped.resolve();
+    Atomics.store(this.#shared, STOP, 1);
+    await stopped.promise;
+    this.#worker.terminate();
+    URL.revokeObjectURL(this.#url);
+  }
+}
+
+/** The lateness over `windows` together (p99 to the bucket's upper edge). */
+export function wakeupLateness(windows: readonly WakeupWindow[]): WakeupLateness {
+  const counts = new Float64Array(WAKE_BUCKETS);
+  let maxUs = 0;
+  for (const w of windows) {
+    for (let i = 0; i < WAKE_BUCKETS; i++) counts[i] += w.counts[i];
+    maxUs = Math.max(maxUs, w.maxUs);
+  }
+  const wakeups = counts.reduce((sum, c) => sum + c, 0);
+  let p99Us = 0;
+  for (let i = 0, seen = 0; i < WAKE_BUCKETS && wakeups > 0; i++) {
+    seen += counts[i];
+    if (seen >= 0.99 * wakeups) {
+      p99Us = (i + 1) * WAKE_BUCKET_US;
+      break;
+    }
+  }
+  return { wakeups, p99Ms: Math.min(p99Us, maxUs) / 1000, maxMs: maxUs / 1000 };
 }
 
 if (import.meta.main) {

@@ -9,7 +9,8 @@
  * so the load is always N sessions. The pooled percentiles are the result; each round's are
  * printed too. The upstream and the relay server run in subprocesses of their own; this
  * process is the load generator. Before and after the phases it measures how much this machine
- * pauses a running thread (`_bench_noise.ts`), for reading the tail.
+ * pauses a running thread, and during each phase how late a sleeping thread wakes
+ * (`_bench_noise.ts`), for reading the tail.
  *
  * Target (PERF.md): the relay adds ≤ 1 ms at p50 and ≤ 5 ms at p99 at 100 sessions.
  *
@@ -18,7 +19,15 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { type HostNoise, hostNoise, noiseLine } from "./_bench_noise.ts";
+import {
+  type HostNoise,
+  hostNoise,
+  noiseLine,
+  type WakeupLateness,
+  wakeupLateness,
+  WakeupProbe,
+  type WakeupWindow,
+} from "./_bench_noise.ts";
 import {
   appendSuffixes,
   type BenchSession,
@@ -85,6 +94,10 @@ interface PhaseResult {
   cpu: Cpu;
   /** RSS of the process in the middle at the end, MB. */
   rssMb: number;
+  /** How late a sleeping thread of this process woke while the phase streamed. */
+  wakeup: WakeupLateness;
+  /** The same, per round. */
+  wakeupRounds: WakeupLateness[];
 }
 
 interface Options {
@@ -124,6 +137,7 @@ class Phase {
   readonly stuckHandshakes: number;
   readonly rounds: Float64Array[] = [];
   readonly #cpu: Cpu[] = [];
+  readonly #wakeups: WakeupWindow[] = [];
 
   constructor(
     name: PhaseName,
@@ -162,6 +176,7 @@ class Phase {
     frames: number,
     suffixes: string[],
     upstream: Peer,
+    probe: WakeupProbe,
     warmup = false,
   ): Promise<void> {
     const rtts = warmup ? null : new RttSink(this.sessions.length * frames);
@@ -171,6 +186,7 @@ class Phase {
       client: new CpuMeter(Deno.pid),
       machine: new MachineMeter(),
     };
+    let closeWindow = probe.window();
     await stream(this.sessions, {
       frames,
       // A warm-up measures nothing: no round trip, no sent or echoed count.
@@ -179,6 +195,7 @@ class Phase {
       rtts,
       onWindowStart() {
         for (const meter of Object.values(meters)) meter?.start();
+        closeWindow = probe.window();
       },
       onWindowEnd: () => {
         if (warmup) return;
@@ -189,6 +206,7 @@ class Phase {
         // The machine's counter is sampled per tick, the processes' are exact: clamp the noise.
         const others = Math.max(0, meters.machine.stop() - ours);
         this.#cpu.push({ middle, upstream, client, others });
+        this.#wakeups.push(closeWindow());
       },
     });
     await drainEchoes(this.sessions, 2000);
@@ -228,6 +246,8 @@ class Phase {
         others: mean("others"),
       },
       rssMb,
+      wakeup: wakeupLateness(this.#wakeups),
+      wakeupRounds: this.#wakeups.map((w) => wakeupLateness([w])),
     };
   }
 }
@@ -281,6 +301,7 @@ function report(
     fixed(r.cpu.client, 0),
     fixed(r.cpu.others, 0),
     fixed(r.rssMb, 1),
+    `${fixed(r.wakeup.p99Ms)} / ${fixed(r.wakeup.maxMs)}`,
   ];
   const addedRow = (label: string, of: PhaseResult, base: PhaseResult) => {
     const a = added(of, base);
@@ -291,7 +312,7 @@ function report(
       fixed(a.p95),
       fixed(a.p99),
       fixed(a.max),
-      ...Array(8).fill(""),
+      ...Array(9).fill(""),
     ];
   };
   const perRound = (of: PhaseResult, base: PhaseResult, key: Key) => {
@@ -320,6 +341,7 @@ function report(
         "client CPU %",
         "other programs CPU %",
         "middle RSS MB",
+        "wake-up late p99 / max ms",
       ],
       [
         row(direct),
@@ -334,6 +356,11 @@ function report(
     `Added by the relay, p50 per round (ms): ${perRound(relay, direct, "p50")}`,
     `Added by the relay, p99 per round (ms): ${perRound(relay, direct, "p99")}`,
     `Added by the forwarder, p99 per round (ms): ${perRound(forwarder, direct, "p99")}`,
+    `Wake-up lateness, max per round (ms): ${
+      [direct, forwarder, relay].map((r) =>
+        `${r.phase} ${r.wakeupRounds.map((w) => fixed(w.maxMs)).join(", ")}`
+      ).join("; ")
+    }`,
     "",
     '"middle": the process between the sessions and the upstream (the relay, or the bare ' +
     'forwarder). "errors": error events, closes other than our 1000, socket errors. "never ' +
@@ -343,6 +370,9 @@ function report(
     `has ${navigator.hardwareConcurrency} cores). "Other programs": CPU used meanwhile by ` +
     "every other process (this machine is shared); it delays the relay's process like any " +
     "other, and the round trips cannot tell that apart from the relay's own cost.",
+    '"Wake-up late": how late a thread of the load generator that sleeps 1 ms at a time woke ' +
+    "while the phase streamed (the host's pauses plus the wait for a core, which every process " +
+    "on a message's path meets).",
     noiseLine(noise.before, noise.after),
     "",
     verdict("p50", relayAdded.p50, TARGET_ADDED_P50_MS),
@@ -365,6 +395,7 @@ async function main(): Promise<void> {
   const suffixes = appendSuffixes(await speechFrames());
   progress("host noise: one busy thread per core for 2 s");
   const noiseBefore = await hostNoise();
+  const probe = await WakeupProbe.start();
   const upstream = await startPeer("upstream");
   const upstreamUrl = `ws://127.0.0.1:${upstream.port}/v1/realtime`;
   const middle: Peer[] = [];
@@ -392,7 +423,7 @@ async function main(): Promise<void> {
     if (options.warmup > 0) {
       progress(`warm-up: ${options.warmup} s per phase`);
       for (const phase of phases) {
-        await phase.stream(options.warmup * FRAMES_PER_SECOND, suffixes, upstream, true);
+        await phase.stream(options.warmup * FRAMES_PER_SECOND, suffixes, upstream, probe, true);
       }
     }
     for (let round = 0; round < options.rounds; round++) {
@@ -400,7 +431,7 @@ async function main(): Promise<void> {
       const order = phases.map((_, i) => phases[(i + round) % phases.length]);
       progress(`round ${round + 1}/${options.rounds}: ${order.map((p) => p.name).join(", ")}`);
       for (const phase of order) {
-        await phase.stream(options.seconds * FRAMES_PER_SECOND, suffixes, upstream);
+        await phase.stream(options.seconds * FRAMES_PER_SECOND, suffixes, upstream, probe);
       }
     }
     const results: PhaseResult[] = [];
@@ -437,6 +468,7 @@ async function main(): Promise<void> {
   } finally {
     for (const peer of middle) await peer.stop();
     await upstream.stop();
+    await probe.stop();
   }
 }
 

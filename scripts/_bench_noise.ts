@@ -181,11 +181,14 @@ export class WakeupProbe {
     };
   }
 
+  /** Stops the thread (waits at most a second for it to finish its nap). */
   async stop(): Promise<void> {
     const stopped = Promise.withResolvers<void>();
     this.#worker.onmessage = () => stopped.resolve();
     Atomics.store(this.#shared, STOP, 1);
+    const timer = setTimeout(stopped.resolve, 1000);
     await stopped.promise;
+    clearTimeout(timer);
     this.#worker.terminate();
     URL.revokeObjectURL(this.#url);
   }

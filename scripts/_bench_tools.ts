@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { denoEnv, denoRunArgs } from "../tests/server_process.ts";
+import { denoEnv, denoRunArgs, withServerV8Flags } from "../tests/server_process.ts";
 import { speechFrames as pcmFrames } from "../tests/speech.ts";
 
 /** Resident set size of process `pid`, in bytes (from `/proc/<pid>/status`). */
@@ -39,6 +39,18 @@ export interface Peer {
   stop(): Promise<void>;
 }
 
+/**
+ * `deno run` flags of a peer: the relay server and the forwarder between the sessions and the
+ * upstream run with the server's V8 flags (as `deno task start` does); the server also takes
+ * `BENCH_SERVER_DENO_FLAGS`, for profiling (e.g. `--v8-flags=--prof` or
+ * `--inspect=127.0.0.1:9239`).
+ */
+function peerFlags(mode: "upstream" | "server" | "forwarder"): string[] {
+  if (mode === "upstream") return [];
+  const extra = mode === "server" ? Deno.env.get("BENCH_SERVER_DENO_FLAGS") : undefined;
+  return withServerV8Flags(extra ? extra.split(" ") : []);
+}
+
 /** Starts `_bench_peers.ts <mode> ...args` with `env` and waits for its `PORT` line. */
 export async function startPeer(
   mode: "upstream" | "server" | "forwarder",
@@ -47,11 +59,7 @@ export async function startPeer(
 ): Promise<Peer> {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
-      // For profiling the server, e.g. `--v8-flags=--prof` or `--inspect=127.0.0.1:9239`.
-      ...denoRunArgs(
-        "scripts/_bench_peers.ts",
-        mode === "server" ? Deno.env.get("BENCH_SERVER_DENO_FLAGS")?.split(" ") : [],
-      ),
+      ...denoRunArgs("scripts/_bench_peers.ts", peerFlags(mode)),
       mode,
       ...args,
     ],

@@ -28,6 +28,27 @@ export function denoEnv(): Record<string, string> {
 }
 
 /**
+ * V8 flags the server runs with, here and in `deno task start` (a test holds the two equal).
+ *
+ * `--no-memory-reducer`: V8's memory reducer shrinks the heap of a process that went quiet with
+ * a full mark-compact whose final pause took 12–28 ms in the relay (`--trace-gc`, BENCHMARKS.md),
+ * twice a minute when sessions come and go: every message in flight waits that long. A server's
+ * heap is small and its load comes back, so it keeps its heap instead.
+ */
+export const SERVER_V8_FLAGS: readonly string[] = ["--no-memory-reducer"];
+
+/**
+ * `flags` with {@linkcode SERVER_V8_FLAGS} added to their `--v8-flags=` (one is made when there
+ * is none): Deno keeps only the last `--v8-flags`, so the two must be merged.
+ */
+export function withServerV8Flags(flags: readonly string[] = []): string[] {
+  const prefix = "--v8-flags=";
+  const own = flags.filter((flag) => flag.startsWith(prefix)).map((f) => f.slice(prefix.length));
+  const rest = flags.filter((flag) => !flag.startsWith(prefix));
+  return [`${prefix}${[...SERVER_V8_FLAGS, ...own].join(",")}`, ...rest];
+}
+
+/**
  * Arguments of `deno run` for `script` (a path under the project root) with the project's
  * config and net, env, read and write permissions; `flags` go before the script.
  */
@@ -77,7 +98,7 @@ export function rssOf(pid: number): number {
  */
 export async function startServerProcess(env: Record<string, string>): Promise<ServerProcess> {
   const child = new Deno.Command(Deno.execPath(), {
-    args: denoRunArgs("main.ts"),
+    args: denoRunArgs("main.ts", withServerV8Flags()),
     cwd: ROOT,
     clearEnv: true,
     env: { ...denoEnv(), PORT: "0", HOSTNAME: "127.0.0.1", LOG_LEVEL: "info", ...env },

@@ -110,6 +110,8 @@ const STOP = 0;
 const MAX_US = 1;
 const FIRST_BUCKET = 2;
 
+const LAST_BUCKET = WAKE_BUCKETS - 1;
+
 /** The probe's thread: sleeps 1 ms at a time and counts how late each wake-up came. */
 const SLEEPER = `
 self.onmessage = (e) => {
@@ -120,9 +122,8 @@ self.onmessage = (e) => {
     const start = performance.now();
     Atomics.wait(nap, 0, 0, 1);
     const lateUs = Math.max(0, Math.round((performance.now() - start - 1) * 1000));
-    Atomics.add(shared, ${FIRST_BUCKET} + Math.min(${
-  WAKE_BUCKETS - 1
-}, Math.floor(lateUs / ${WAKE_BUCKET_US})), 1);
+    const bucket = Math.min(${LAST_BUCKET}, Math.floor(lateUs / ${WAKE_BUCKET_US}));
+    Atomics.add(shared, ${FIRST_BUCKET} + bucket, 1);
     if (lateUs > Atomics.load(shared, ${MAX_US})) Atomics.store(shared, ${MAX_US}, lateUs);
   }
   self.postMessage("stopped");

@@ -31,9 +31,9 @@ export function denoEnv(): Record<string, string> {
  * V8 flags the server runs with, here and in `deno task start` (a test holds the two equal).
  *
  * `--no-memory-reducer`: V8's memory reducer shrinks the heap of a process that went quiet with
- * a full mark-compact whose final pause took 12–28 ms in the relay (`--trace-gc`, BENCHMARKS.md),
- * twice a minute when sessions come and go: every message in flight waits that long. A server's
- * heap is small and its load comes back, so it keeps its heap instead.
+ * a full mark-compact whose final pause took 14–26 ms in the relay (`--trace-gc`, BENCHMARKS.md),
+ * twice in every benchmark run: every message in flight waits that long. A server's heap is
+ * small and its load comes back, so it keeps its heap instead.
  */
 export const SERVER_V8_FLAGS: readonly string[] = ["--no-memory-reducer"];
 

@@ -60,12 +60,17 @@ self.onmessage = (e) => {
 };
 `;
 
+/** A module URL for a worker running `code` (revoke it once the workers are gone). */
+function workerUrl(code: string): string {
+  return URL.createObjectURL(new Blob([code], { type: "application/javascript" }));
+}
+
 /** Spins one thread per core for `ms` and sums what they lost. */
 export async function hostNoise(
   ms = 2000,
   threads = navigator.hardwareConcurrency,
 ): Promise<HostNoise> {
-  const url = URL.createObjectURL(new Blob([SPINNER], { type: "application/javascript" }));
+  const url = workerUrl(SPINNER);
   try {
     const results = await Promise.all(
       Array.from({ length: threads }, () => {
@@ -91,7 +96,7 @@ export async function hostNoise(
   }
 }
 
-/** `before / after` of one field, for a report line. */
+/** The report's line on host noise: each figure before and after the run, side by side. */
 export function noiseLine(before: HostNoise, after: HostNoise): string {
   const pair = (key: keyof HostNoise, digits: number) =>
     `${before[key].toFixed(digits)} / ${after[key].toFixed(digits)}`;
@@ -160,7 +165,7 @@ export class WakeupProbe {
   }
 
   static async start(): Promise<WakeupProbe> {
-    const url = URL.createObjectURL(new Blob([SLEEPER], { type: "application/javascript" }));
+    const url = workerUrl(SLEEPER);
     const worker = new Worker(url, { type: "module" });
     const shared = new Int32Array(new SharedArrayBuffer(4 * (FIRST_BUCKET + WAKE_BUCKETS)));
     const ready = Promise.withResolvers<void>();

@@ -186,6 +186,7 @@ class Phase {
       client: new CpuMeter(Deno.pid),
       machine: new MachineMeter(),
     };
+    // Replaced when the measured window opens; a warm-up never reads it.
     let closeWindow = probe.window();
     await stream(this.sessions, {
       frames,

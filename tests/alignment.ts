@@ -136,8 +136,9 @@ export function compareRecording(want: Int16Array, got: Int16Array): Comparison 
 
 /**
  * Why `c` shows a fault of ours, or undefined when it does not: at most one capture-buffer step
- * and one poorly matching second (the one a glitch falls in), no other lag step, and the whole
- * file at r ≥ 0.9.
+ * and one poorly matching second (the one a glitch falls in; on a loaded machine it has also
+ * been the first second of capture, r 0.25 with every later second at 0.993–0.997), no other lag
+ * step, and the whole file, that second included, at r ≥ 0.8.
  */
 export function mismatch(c: Comparison): string | undefined {
   const detail = `segments ${JSON.stringify(c.segments)}`;
@@ -147,6 +148,6 @@ export function mismatch(c: Comparison): string | undefined {
   if (c.good.length < c.segments.length - 1) {
     return `${c.segments.length - c.good.length} speech seconds below r 0.95: ${detail}`;
   }
-  if (c.r < 0.9) return `whole-file correlation ${c.r.toFixed(4)} below 0.9: ${detail}`;
+  if (c.r < 0.8) return `whole-file correlation ${c.r.toFixed(4)} below 0.8: ${detail}`;
   return undefined;
 }

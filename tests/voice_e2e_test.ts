@@ -70,7 +70,8 @@ for (const microphone of ["speech_48k.wav", "speech_44k.wav"]) {
     // 0 on a clean run (the figure below). With both cores saturated by other work (two busy
     // loops beside the test), Chromium's audio thread once ran the buffer dry; the jitter policy
     // then grows the pre-roll (jitter_policy_test.ts). One is allowed, a habit is not.
-    ok(await diag("underruns") <= 1, `${await diag("underruns")} playback underruns`);
+    const underruns = await diag("underruns");
+    ok(underruns <= 1, `${underruns} playback underruns`);
     // deno-lint-ignore no-console
     console.log(
       `[figures] ${microphone}: send gap median ${median.toFixed(1)} ms, p95 ${
@@ -78,7 +79,7 @@ for (const microphone of ["speech_48k.wav", "speech_44k.wav"]) {
       } ms; ` +
         `capture→send p95 ${
           (await diag("captureToSendP95Ms")).toFixed(1)
-        } ms; underruns ${await diag("underruns")}`,
+        } ms; underruns ${underruns}`,
     );
     deepEqual(voice.errors, []);
   });

@@ -26,9 +26,15 @@ function recorded(edit: (s: Int16Array) => Int16Array = (s) => s): Int16Array {
   return out;
 }
 
-/** `s` with `n` samples removed (n > 0) or repeated (n < 0) at `at` seconds. */
-const glitch = (s: Int16Array, at: number, n: number): Int16Array => {
+/** `s` with `n` samples removed (n > 0), repeated (n < 0) or zeros inserted (`zeros`) at `at` s. */
+const glitch = (s: Int16Array, at: number, n: number, zeros = false): Int16Array => {
   const cut = Math.round(at * RATE);
+  if (zeros) {
+    const out = new Int16Array(s.length + n);
+    out.set(s.subarray(0, cut));
+    out.set(s.subarray(cut), cut + n);
+    return out;
+  }
   return n > 0
     ? Int16Array.from([...s.subarray(0, cut), ...s.subarray(cut + n)])
     : Int16Array.from([...s.subarray(0, cut - n), ...s.subarray(cut)]);
@@ -44,13 +50,21 @@ Deno.test("alignment: an exact copy after an offset matches every second on one 
   equal(mismatch(c), undefined);
 });
 
-Deno.test("alignment: one 10 ms capture buffer lost or repeated is one step, not a fault", () => {
-  // In a pause, and in the middle of a burst (that second may then match poorly).
-  for (const [at, n] of [[3.8, CAPTURE_BUFFER], [3.8, -CAPTURE_BUFFER], [4.3, CAPTURE_BUFFER]]) {
-    const c = compareRecording(want, recorded((s) => glitch(s, at, n)));
-    equal(c.steps, 1, `${n} at ${at} s: ${JSON.stringify(c.segments)}`);
-    equal(c.unexplained, 0);
-    ok(c.r > 0.9, `r ${c.r}`);
+Deno.test("alignment: one 10 ms capture buffer lost, repeated or inserted as silence is one step, not a fault", () => {
+  // In a pause, and in the middle of a burst (that second then matches poorly on any one
+  // alignment); the last as Chromium does it, early in capture.
+  const cases: [number, number, boolean][] = [
+    [3.8, CAPTURE_BUFFER, false],
+    [3.8, -CAPTURE_BUFFER, false],
+    [4.3, CAPTURE_BUFFER, false],
+    [0.4, CAPTURE_BUFFER, true],
+  ];
+  for (const [at, n, zeros] of cases) {
+    const c = compareRecording(want, recorded((s) => glitch(s, at, n, zeros)));
+    const what = `${zeros ? "zeros" : n} at ${at} s: ${JSON.stringify(c.segments)}`;
+    equal(c.unexplained, 0, what);
+    ok(c.steps + (c.segments.length - c.good.length) >= 1, what);
+    ok(c.r > 0.98, `r ${c.r} for ${what}`);
     equal(mismatch(c), undefined);
   }
 });

@@ -10,6 +10,7 @@ import { decodeBase64, encodeBase64 } from "@/lib/shared/base64.ts";
 import { readWav } from "@/lib/server/wav.ts";
 import { startTestServer } from "./server.ts";
 import { type Json, openRelay } from "./ws_client.ts";
+import { tempDir } from "./temp_dir.ts";
 
 const truth = JSON.parse(
   await Deno.readTextFile(new URL("./fixtures/speech_24k.json", import.meta.url)),
@@ -38,7 +39,8 @@ const TURN_ORDER = [
 ];
 
 Deno.test("local mode: recorded speech streamed as 20 ms appends gives one turn per utterance, in GA order, with audio back", async () => {
-  const dir = await Deno.makeTempDir();
+  await using tmp = await tempDir();
+  const dir = tmp.path;
   await using server = await startTestServer({ RECORD_DIR: dir });
   const client = await openRelay(server.url);
   await client.next("session.created");

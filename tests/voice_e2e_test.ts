@@ -7,6 +7,7 @@ import { decodeBase64 } from "@/lib/shared/base64.ts";
 import { readWav } from "@/lib/server/wav.ts";
 import { startTestServer } from "./server.ts";
 import { compareRecording, mismatch } from "./alignment.ts";
+import { tempDir } from "./temp_dir.ts";
 import { base64AudioMs, FIXTURES, percentile, VoicePage } from "./voice_page.ts";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -224,7 +225,8 @@ Deno.test("voice page: when the server goes away the page shows reconnecting, th
 });
 
 Deno.test("voice page: what reached upstream matches the fixture resampled by sox (raw microphone)", async () => {
-  const dir = await Deno.makeTempDir();
+  await using tmp = await tempDir();
+  const dir = tmp.path;
   const reference = `${dir}/reference_24k.wav`;
   const sox = await new Deno.Command("sox", {
     args: [`${FIXTURES}speech_48k.wav`, "-r", "24000", reference],

@@ -2,13 +2,15 @@ import { deepEqual, equal, rejects } from "node:assert/strict";
 import FakeTimers from "@sinonjs/fake-timers";
 import { SessionRecorder } from "./recorder.ts";
 import { readWav } from "./wav.ts";
+import { tempDir } from "@/tests/temp_dir.ts";
 
 function pcm(values: number[]): Uint8Array {
   return new Uint8Array(Int16Array.from(values).buffer);
 }
 
 Deno.test("SessionRecorder writes exactly the pushed audio and fixes headers on close", async () => {
-  const dir = await Deno.makeTempDir();
+  await using tmp = await tempDir();
+  const dir = tmp.path;
   const recorder = await SessionRecorder.open(dir, "sess_abc");
   recorder.input(pcm([1, 2, 3]));
   recorder.input(pcm([-4, 5]));
@@ -25,7 +27,8 @@ Deno.test("SessionRecorder writes exactly the pushed audio and fixes headers on 
 });
 
 Deno.test("SessionRecorder leaves a valid file on disk within a second, before close", async () => {
-  const dir = await Deno.makeTempDir();
+  await using tmp = await tempDir();
+  const dir = tmp.path;
   const clock = FakeTimers.install({ toFake: ["setInterval", "clearInterval"] });
   try {
     const recorder = await SessionRecorder.open(dir, "sess_live");
@@ -50,5 +53,6 @@ Deno.test("SessionRecorder leaves a valid file on disk within a second, before c
 });
 
 Deno.test("SessionRecorder refuses a session id that is not a safe file name", async () => {
-  await rejects(SessionRecorder.open(Deno.makeTempDirSync(), "../etc/x"), TypeError);
+  await using tmp = await tempDir();
+  await rejects(SessionRecorder.open(tmp.path, "../etc/x"), TypeError);
 });

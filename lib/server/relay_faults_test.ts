@@ -14,6 +14,7 @@ import { openRelay } from "@/tests/ws_client.ts";
 import { type ScriptedConnection, ScriptedUpstream } from "@/tests/ws_upstream.ts";
 import { BROWSER_HIGH_WATER } from "./relay.ts";
 import { speechFrames } from "@/tests/speech.ts";
+import { tempDir } from "@/tests/temp_dir.ts";
 import { readWav, WAV_HEADER_BYTES } from "./wav.ts";
 
 const KEY = "sk-test-faults0123456789abcdef";
@@ -35,12 +36,6 @@ async function within<T>(promise: Promise<T>, ms: number): Promise<T | null> {
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** A temporary directory, removed on dispose. */
-async function tempDir(): Promise<{ path: string } & AsyncDisposable> {
-  const path = await Deno.makeTempDir({ prefix: "relay_faults_" });
-  return { path, [Symbol.asyncDispose]: () => Deno.remove(path, { recursive: true }) };
 }
 
 async function waitFor(condition: () => boolean, timeoutMs = 5000, what = "condition") {

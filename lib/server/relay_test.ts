@@ -9,6 +9,7 @@ import { startTestServer } from "@/tests/server.ts";
 import { type Json, openRelay, TestClient } from "@/tests/ws_client.ts";
 import { decodeBase64, encodeBase64 } from "@/lib/shared/base64.ts";
 import { readWav } from "./wav.ts";
+import { tempDir } from "@/tests/temp_dir.ts";
 
 const KEY = "sk-test-SECRETKEY0123456789abcdef";
 
@@ -362,7 +363,8 @@ Deno.test("relay: MAX_SESSION_SECONDS ends the session with an error and close 1
 });
 
 Deno.test("relay: RECORD_DIR holds exactly the audio forwarded upstream and the assistant audio", async () => {
-  const dir = await Deno.makeTempDir();
+  await using tmp = await tempDir();
+  const dir = tmp.path;
   const deltas: Uint8Array[] = [randomPcm(2400), randomPcm(1200)];
   await using upstream = new FakeUpstream({
     onEvent(event, connection) {

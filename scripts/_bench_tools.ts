@@ -6,10 +6,10 @@
  */
 import { denoEnv, denoRunArgs, withServerV8Flags } from "../tests/server_process.ts";
 import { speechFrames as pcmFrames } from "../tests/speech.ts";
+import { encodeBase64 } from "@/lib/shared/base64.ts";
 
 /** Resident set size of process `pid`, in bytes (from `/proc/<pid>/status`). */
 export { rssOf as rssBytes } from "../tests/server_process.ts";
-import { encodeBase64 } from "@/lib/shared/base64.ts";
 
 /** The project root (this file is in `scripts/`). */
 export const ROOT: string = new URL("..", import.meta.url).pathname;

@@ -80,9 +80,10 @@ function wholeFileLag(want: Int16Array, got: Int16Array): number {
     if (sum > best) (best = sum), (coarse = lag);
   }
   let bestR = -Infinity, lag0 = 0;
+  const wa = new Float64Array(want.length), wb = new Float64Array(want.length);
   for (let lag = (coarse - 2) * CAPTURE_BUFFER; lag <= (coarse + 2) * CAPTURE_BUFFER; lag++) {
     const start = Math.max(0, -lag), end = Math.min(want.length, got.length - lag);
-    const a = new Float64Array(end - start), b = new Float64Array(end - start);
+    const a = wa.subarray(0, end - start), b = wb.subarray(0, end - start);
     for (let i = start; i < end; i++) (a[i - start] = want[i]), (b[i - start] = got[i + lag]);
     const c = correlation(a, b);
     if (c > bestR) (bestR = c), (lag0 = lag);

@@ -3,6 +3,10 @@ import type { AppState } from "@/lib/server/state.ts";
 
 export const handler: Handlers<AppState> = {
   GET(ctx) {
-    return Response.json({ status: "ok", upstream: ctx.state.config.upstream });
+    const { config, health } = ctx.state;
+    return Response.json(
+      { ...health.report(), upstream: config.upstream },
+      { headers: { "cache-control": "no-store" } },
+    );
   },
 };

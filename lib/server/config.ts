@@ -44,6 +44,29 @@ export interface Config {
    */
   browserStallMs: number;
   logLevel: "debug" | "info" | "warn" | "error" | "silent";
+  /** `EMULATOR_PUBLIC=1`: serve `/v1/realtime` to outside GA clients (with `emulatorKey`). */
+  emulatorPublic: boolean;
+  /** `EMULATOR_KEY`: the bearer outside clients of the public emulator must present. */
+  emulatorKey: string;
+  /** Whether `emulatorKey` was generated (printed at start when the emulator is public). */
+  emulatorKeyGenerated: boolean;
+  /** `TICKET_RATE_PER_CLIENT`: tickets per client (a token bucket), or null when `off`. */
+  ticketRate: Rate | null;
+  /** `TRUST_PROXY=1`: the client is the first `X-Forwarded-For` hop; forwarded hosts count. */
+  trustProxy: boolean;
+  /** `PUBLIC_ORIGIN`: the site's public origin (`https://coach.example.org`), or null. */
+  publicOrigin: string | null;
+  /** `MAX_SESSIONS`: relay sessions per process; beyond it 503 with `retry-after`. */
+  maxSessions: number;
+  /** Set on Deno Deploy (`DENO_DEPLOYMENT_ID`): the request's own origin is allowed. */
+  deployment: string | null;
+}
+
+/** A token bucket: `burst` at once, then `count` per `windowMs`. */
+export interface Rate {
+  count: number;
+  windowMs: number;
+  burst: number;
 }
 
 export const DEFAULT_COACH_INSTRUCTIONS =
@@ -70,6 +93,60 @@ function integer(env: Record<string, string | undefined>, name: string, fallback
   }
   return value;
 }
+
+const RATE_UNITS: Record<string, number> = { s: 1000, sec: 1000, min: 60_000, h: 3_600_000 };
+
+/**
+ * Reads a rate such as `10/min` (burst 5 unless given: `10/min,burst=3`), or `off` (null).
+ * Units: `s`, `min`, `h`.
+ */
+export function parseRate(name: string, text: string, defaultBurst: number): Rate | null {
+  const trimmed = text.trim();
+  if (trimmed === "off") return null;
+  const match = /^(\d+)\s*\/\s*(s|sec|min|h)(?:\s*,\s*burst\s*=\s*(\d+))?$/.exec(trimmed);
+  const count = match ? Number(match[1]) : 0;
+  if (!match || count < 1) {
+    throw new ConfigError(
+      `Cannot read ${name}: ${
+        JSON.stringify(text)
+      } is not a rate; write it as 10/min (units s, min, h), optionally 10/min,burst=5, or off`,
+    );
+  }
+  const burst = match[3] === undefined ? Math.min(defaultBurst, count) : Number(match[3]);
+  if (burst < 1) throw new ConfigError(`Cannot read ${name}: the burst must be at least 1`);
+  return { count, windowMs: RATE_UNITS[match[2]], burst };
+}
+
+/** Reads `1`/`true`/`yes` (and `0`/`false`/`no`/empty) as a flag. */
+function flag(env: Record<string, string | undefined>, name: string): boolean {
+  const text = (env[name] ?? "").trim().toLowerCase();
+  if (text === "" || text === "0" || text === "false" || text === "no") return false;
+  if (text === "1" || text === "true" || text === "yes") return true;
+  throw new ConfigError(`Cannot read ${name}: ${JSON.stringify(env[name])} is not 1 or 0`);
+}
+
+/** An origin (`scheme://host[:port]`) as the browser sends it, or a ConfigError. */
+function origin(name: string, text: string): string {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError(
+      `Cannot read ${name}: ${JSON.stringify(text)} is not an origin such as https://coach.example.org`,
+    );
+  }
+  if ((url.protocol !== "http:" && url.protocol !== "https:") || url.origin === "null") {
+    throw new ConfigError(`Cannot read ${name}: ${JSON.stringify(text)} is not an http(s) origin`);
+  }
+  return url.origin;
+}
+
+/**
+ * Relay sessions per process by default: each takes up to three descriptors (the browser's
+ * socket, the upstream's, a recording) and the process needs some of its own, so the default
+ * stays well under the common soft limit of 1024 open files.
+ */
+export const DEFAULT_MAX_SESSIONS = 300;
 
 function randomSecret(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
@@ -115,6 +192,8 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
       `Cannot read LOG_LEVEL: ${logLevel} is not debug, info, warn, error or silent`,
     );
   }
+  const emulatorKey = get("EMULATOR_KEY");
+  const publicOrigin = get("PUBLIC_ORIGIN");
   return Object.freeze({
     port: integer(env, "PORT", 8000),
     hostname: get("HOSTNAME") ?? "0.0.0.0",
@@ -127,7 +206,8 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     azureDeployment,
     coachInstructions: get("COACH_INSTRUCTIONS") ?? DEFAULT_COACH_INSTRUCTIONS,
     coachVoice,
-    allowedOrigins: (get("ALLOWED_ORIGINS") ?? "").split(",").map((o) => o.trim()).filter(Boolean),
+    allowedOrigins: (get("ALLOWED_ORIGINS") ?? "").split(",").map((o) => o.trim()).filter(Boolean)
+      .map((o) => origin("ALLOWED_ORIGINS", o)),
     relaySecret: relaySecret ?? randomSecret(),
     relaySecretGenerated: relaySecret === null,
     recordDir: get("RECORD_DIR"),
@@ -139,6 +219,14 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     upstreamConnectTimeoutMs: integer(env, "UPSTREAM_CONNECT_TIMEOUT_MS", 10_000, 1),
     browserStallMs: integer(env, "BROWSER_STALL_MS", 15_000, 100),
     logLevel: logLevel as Config["logLevel"],
+    emulatorPublic: flag(env, "EMULATOR_PUBLIC"),
+    emulatorKey: emulatorKey ?? `emk_${randomSecret().slice(0, 40)}`,
+    emulatorKeyGenerated: emulatorKey === null,
+    ticketRate: parseRate("TICKET_RATE_PER_CLIENT", get("TICKET_RATE_PER_CLIENT") ?? "10/min", 5),
+    trustProxy: flag(env, "TRUST_PROXY"),
+    publicOrigin: publicOrigin === null ? null : origin("PUBLIC_ORIGIN", publicOrigin),
+    maxSessions: integer(env, "MAX_SESSIONS", DEFAULT_MAX_SESSIONS, 1),
+    deployment: get("DENO_DEPLOYMENT_ID"),
   });
 }
 
@@ -152,5 +240,22 @@ export function describeConfig(config: Config): Record<string, unknown> {
     azureApiKey: config.azureApiKey ? "set" : "unset",
     relaySecret: config.relaySecretGenerated ? "generated" : "set",
     recordDir: config.recordDir ?? "unset",
+    emulatorPublic: config.emulatorPublic,
+    trustProxy: config.trustProxy,
+    publicOrigin: config.publicOrigin ?? "unset",
+    maxSessions: config.maxSessions,
   };
 }
+
+/**
+ * Every secret the configuration holds, for literal redaction wherever text leaves the
+ * server (error events, close reasons, logs, metrics). Short values are left out: a secret
+ * of one or two characters would turn every occurrence of those letters into a mask.
+ */
+export function configSecrets(config: Readonly<Config>): string[] {
+  return [config.openaiApiKey, config.azureApiKey, config.relaySecret, config.emulatorKey]
+    .filter((s): s is string => s !== null && s.length >= MIN_SECRET_LENGTH);
+}
+
+/** Secrets shorter than this are not redacted literally (see {@linkcode configSecrets}). */
+export const MIN_SECRET_LENGTH = 4;

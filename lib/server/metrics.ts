@@ -11,6 +11,56 @@ import { Counter, Gauge, Histogram, Registry } from "prom-client";
 
 export type Direction = "browser_to_upstream" | "upstream_to_browser";
 
+/**
+ * Error codes that may become a label of `relay_errors_total`: the relay's own and the GA
+ * codes the service is known to send (docs/protocol.md). Anything else counts as `other`,
+ * so an upstream cannot grow the label set without bound or write text of its choosing
+ * (a key, say) into `/metrics`.
+ */
+export const KNOWN_ERROR_CODES: ReadonlySet<string> = new Set([
+  // the relay's
+  "relay_event_not_allowed",
+  "relay_event_too_large",
+  "relay_queue_full",
+  "relay_upstream_congested",
+  "relay_rate_limited",
+  "relay_session_expired",
+  "upstream_unavailable",
+  "upstream_disconnected",
+  // GA's
+  "invalid_value",
+  "invalid_event",
+  "invalid_json",
+  "invalid_type",
+  "unknown_parameter",
+  "missing_required_parameter",
+  "integer_below_min_value",
+  "integer_above_max_value",
+  "decimal_below_min_value",
+  "decimal_above_max_value",
+  "string_above_max_length",
+  "array_above_max_length",
+  "input_audio_buffer_commit_empty",
+  "conversation_already_has_active_response",
+  "response_cancel_not_active",
+  "cannot_update_voice",
+  "invalid_api_key",
+  "invalid_model",
+  "missing_model",
+  "beta_api_shape_disabled",
+  "session_expired",
+  "rate_limit_exceeded",
+  "insufficient_quota",
+  "server_error",
+  "null",
+]);
+
+/** The label for an error code: itself when known, else `other`. */
+export function errorCodeLabel(code: unknown): string {
+  const text = code === null || code === undefined ? "null" : String(code);
+  return KNOWN_ERROR_CODES.has(text) ? text : "other";
+}
+
 export class RelayMetrics {
   readonly registry = new Registry();
   readonly sessionsActive = new Gauge({
@@ -53,6 +103,22 @@ export class RelayMetrics {
     labelNames: ["status"],
     registers: [this.registry],
   });
+  readonly recordingFailures = new Counter({
+    name: "recording_failures",
+    help: "Recordings that could not be opened or written (the session went on unrecorded)",
+    registers: [this.registry],
+  });
+  readonly listenerRestarts = new Counter({
+    name: "relay_listener_restarts_total",
+    help: "Times the HTTP listener failed (descriptors ran out) and was started again",
+    registers: [this.registry],
+  });
+  readonly rateLimited = new Counter({
+    name: "relay_rate_limited_total",
+    help: "Requests and messages refused or dropped by a rate limit, by kind",
+    labelNames: ["kind"],
+    registers: [this.registry],
+  });
   readonly latency = new Histogram({
     name: "relay_forward_seconds",
     help: "Time from receiving a message on one leg to handing it to the other",
@@ -72,6 +138,11 @@ export class RelayMetrics {
     bytes: this.bytes.labels("upstream_to_browser"),
     latency: this.latency.labels("upstream_to_browser"),
   };
+
+  /** Counts an error event; `code` is mapped onto the fixed label set. */
+  countError(source: "relay" | "upstream", code: unknown): void {
+    this.errors.inc({ source, code: errorCodeLabel(code) });
+  }
 
   text(): Promise<string> {
     return this.registry.metrics();

@@ -328,7 +328,7 @@ export class RelaySession {
   #countUpstreamError(event: UpstreamEvent): void {
     const error = isObject(event.error) ? event.error : {};
     const code = String(error.code ?? "null");
-    this.#options.metrics.errors.inc({ source: "upstream", code });
+    this.#options.metrics.countError("upstream", error.code);
     this.#log.info("upstream error event", { code, param: error.param ?? null });
   }
 
@@ -442,7 +442,7 @@ export class RelaySession {
       const parsed = parseClientEvent(text, this.#recorder ? DECODE_AUDIO : CHECK_AUDIO);
       if (!parsed.ok) {
         this.#sendError(parsed.error);
-        metrics.errors.inc({ source: "relay", code: String(parsed.error.error.code) });
+        metrics.countError("relay", parsed.error.error.code);
         return;
       }
       const event = parsed.event;
@@ -507,7 +507,7 @@ export class RelaySession {
     eventId: string | null,
     param: string | null = null,
   ): void {
-    this.#options.metrics.errors.inc({ source: "relay", code });
+    this.#options.metrics.countError("relay", code);
     this.#sendError(errorEvent(code, message, { eventId, param }));
   }
 

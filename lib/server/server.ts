@@ -8,6 +8,7 @@ import { createApp } from "@/framework/app.ts";
 import { readAssets } from "@/framework/builder.ts";
 import { manifest } from "@/routes/_manifest.ts";
 import { type Config, describeConfig } from "./config.ts";
+import { Health } from "./health.ts";
 import { createLogger, type Logger, type LogSink } from "./log.ts";
 import { RelayMetrics } from "./metrics.ts";
 import { SessionRegistry } from "./sessions.ts";
@@ -47,6 +48,7 @@ export async function startServer(
     config,
     logger,
     metrics: new RelayMetrics(),
+    health: new Health({ recording: config.recordDir !== null }),
     tickets: new TicketIssuer(config.relaySecret, { ttlSeconds: config.ticketTtlSeconds }),
     sessions: new SessionRegistry(config.maxSessionsPerClient),
     // Replaced below once the port is known (local mode connects to this server).

@@ -4,6 +4,7 @@
  * @module
  */
 import type { Config } from "./config.ts";
+import type { Health } from "./health.ts";
 import type { Logger } from "./log.ts";
 import type { RelayMetrics } from "./metrics.ts";
 import type { SessionRegistry } from "./sessions.ts";
@@ -14,6 +15,8 @@ export interface AppState {
   config: Readonly<Config>;
   logger: Logger;
   metrics: RelayMetrics;
+  /** Parts that can degrade while the server still answers (`/healthz`). */
+  health: Health;
   tickets: TicketIssuer;
   sessions: SessionRegistry;
   /** Where relay sessions connect; set once the server knows its own port. */

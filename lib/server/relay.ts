@@ -194,36 +194,62 @@ export class RelaySession {
   }
 
   async #start(): Promise<void> {
-    const { config, target } = this.#options;
+    const { target } = this.#options;
     this.#log.info("relay session opening", { upstream: target.kind });
+    // Both open at once; a recording that cannot open never fails the session.
+    const recorder = this.#openRecorder();
+    let upstream: WebSocket;
     try {
-      const [upstream, recorder] = await Promise.all([
-        connectUpstream(target, {
-          timeoutMs: config.upstreamConnectTimeoutMs,
-          signal: this.#abort.signal,
-        }),
-        config.recordDir ? SessionRecorder.open(config.recordDir, this.id) : null,
-      ]);
-      this.#recorder = recorder;
-      if (this.#phase === "closed") {
-        upstream.terminate();
-        await recorder?.close();
-        return;
-      }
-      this.#attachUpstream(upstream);
+      upstream = await this.#connect();
     } catch (error) {
+      await this.#discardRecorder(await recorder);
       if (this.#phase === "closed") return;
-      const message = error instanceof UpstreamError
-        ? error.message
-        : `Cannot start the session: ${(error as Error).message}`;
-      this.#log.error("upstream failed before opening", { error: message });
-      this.#sendError(
-        errorEvent(RELAY_ERROR.unavailable, `${message}. Try again in a moment.`, {
-          type: "server_error",
-        }),
-      );
-      this.#close(1011, "upstream unavailable");
+      this.#failToOpen(error);
+      return;
     }
+    this.#recorder = await recorder;
+    if (this.#phase === "closed") {
+      upstream.terminate();
+      await this.#discardRecorder(this.#recorder);
+      this.#recorder = null;
+      return;
+    }
+    this.#attachUpstream(upstream);
+  }
+
+  /** Opens the upstream leg. */
+  #connect(): Promise<WebSocket> {
+    const { config, target } = this.#options;
+    return connectUpstream(target, {
+      timeoutMs: config.upstreamConnectTimeoutMs,
+      signal: this.#abort.signal,
+    });
+  }
+
+  /** The upstream could not be opened: tell the browser in plain words, then close. */
+  #failToOpen(error: unknown): void {
+    const message = error instanceof UpstreamError
+      ? error.message
+      : `Cannot start the session: ${(error as Error).message}`;
+    this.#log.error("upstream failed before opening", { error: message });
+    this.#sendError(
+      errorEvent(RELAY_ERROR.unavailable, `${message}. Try again in a moment.`, {
+        type: "server_error",
+      }),
+    );
+    this.#close(1011, "upstream unavailable");
+  }
+
+  /** Opens the session's recording when `RECORD_DIR` is set; null when off or failed. */
+  async #openRecorder(): Promise<SessionRecorder | null> {
+    const { config } = this.#options;
+    if (!config.recordDir) return null;
+    return await SessionRecorder.open(config.recordDir, this.id);
+  }
+
+  /** Closes a recording the session will not use. */
+  async #discardRecorder(recorder: SessionRecorder | null): Promise<void> {
+    await recorder?.close();
   }
 
   #attachUpstream(upstream: WebSocket): void {

@@ -21,6 +21,9 @@ export interface TokenBucketOptions {
   now?: () => number;
 }
 
+/** Rounding slack: a refill of exactly one token must not come out as 0.9999999. */
+const EPSILON = 1e-9;
+
 export class TokenBucket {
   readonly capacity: number;
   readonly refillPerSecond: number;
@@ -51,15 +54,15 @@ export class TokenBucket {
   /** Takes `cost` tokens when that many are available; returns whether it did. */
   take(cost = 1): boolean {
     this.#refill();
-    if (this.#tokens < cost) return false;
-    this.#tokens -= cost;
+    if (this.#tokens + EPSILON < cost) return false;
+    this.#tokens = Math.max(0, this.#tokens - cost);
     return true;
   }
 
   /** Milliseconds until `cost` tokens are available (0 when they are now). */
   waitMs(cost = 1): number {
     this.#refill();
-    if (this.#tokens >= cost) return 0;
+    if (this.#tokens + EPSILON >= cost) return 0;
     return ((cost - this.#tokens) / this.refillPerSecond) * 1000;
   }
 

@@ -214,6 +214,7 @@ async function runPoint(
   const recordDir = mode === "local" ? await Deno.makeTempDir({ prefix: "relay_load_" }) : null;
   const env: Record<string, string> = {
     MAX_SESSIONS_PER_CLIENT: "100000",
+    TICKET_RATE_PER_CLIENT: "off",
     LOG_LEVEL: "silent",
     HOSTNAME: "127.0.0.1",
     PORT: "0",

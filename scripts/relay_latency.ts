@@ -406,6 +406,7 @@ async function main(): Promise<void> {
       OPENAI_API_KEY: "sk-bench",
       REALTIME_URL: upstreamUrl,
       MAX_SESSIONS_PER_CLIENT: "1000",
+      TICKET_RATE_PER_CLIENT: "off",
       LOG_LEVEL: "silent",
       HOSTNAME: "127.0.0.1",
       PORT: "0",

@@ -204,6 +204,7 @@ async function soak(options: Options): Promise<boolean> {
     REALTIME_UPSTREAM: "local",
     RECORD_DIR: dir,
     MAX_SESSIONS_PER_CLIENT: String(options.sessions * 2 + 10),
+    TICKET_RATE_PER_CLIENT: "off",
     LOG_LEVEL: "warn",
     HOSTNAME: "127.0.0.1",
     PORT: "0",

@@ -7,6 +7,10 @@
  * wait in a bounded queue (30 frames ≈ 600 ms); past that the oldest are dropped and counted,
  * so a stall never turns into a burst of stale audio or unbounded memory.
  *
+ * A connect attempt (the ticket, then the socket's opening) that has not opened within
+ * `openTimeoutMs` is abandoned and retried like a network failure: a server under load can
+ * take an upgrade and never answer it, and the browser would otherwise wait for minutes.
+ *
  * @module
  */
 import { encodeBase64 } from "@/lib/shared/base64.ts";
@@ -39,6 +43,11 @@ export interface RelayClientOptions {
   maxQueuedFrames?: number;
   /** Treat the socket as behind above this many buffered bytes. @default 64 KiB */
   highWaterBytes?: number;
+  /**
+   * Longest wait from asking for a ticket to the socket's `open`; past it the attempt is
+   * abandoned and retried as a network failure. @default 5000
+   */
+  openTimeoutMs?: number;
 }
 
 export interface SendStats {
@@ -67,6 +76,9 @@ export class RelayClient {
   #socket: WebSocket | null = null;
   #state: ConnectionState = "idle";
   #retryTimer: unknown = null;
+  /** The connect attempt under way (ticket or opening socket); null once open or given up. */
+  #attempt: AbortController | null = null;
+  #openTimer: unknown = null;
   #queue: { frame: Uint8Array; capturedAt: number | null }[] = [];
   #stopped = true;
   #framesSent = 0;
@@ -109,6 +121,7 @@ export class RelayClient {
     this.#stopped = true;
     if (this.#retryTimer !== null) this.#clock.clearTimeout(this.#retryTimer);
     this.#retryTimer = null;
+    this.#endAttempt()?.abort();
     this.#queue = [];
     const socket = this.#socket;
     this.#socket = null;
@@ -158,18 +171,32 @@ export class RelayClient {
     this.#retryTimer = null;
     this.#setState(state);
     this.#lastSendAt = null;
+    const attempt = new AbortController();
+    this.#attempt = attempt;
+    this.#openTimer = this.#clock.setTimeout(
+      () => this.#openTimedOut(attempt),
+      this.#options.openTimeoutMs ?? 5000,
+    );
     let relayPath: string;
     try {
-      const res = await fetch(new URL("/api/session", this.#options.baseUrl), { method: "POST" });
+      const res = await fetch(new URL("/api/session", this.#options.baseUrl), {
+        method: "POST",
+        signal: attempt.signal,
+      });
       if (!res.ok) {
         await res.body?.cancel();
+        if (attempt.signal.aborted) return;
+        this.#endAttempt();
         return this.#lost({ type: "http", status: res.status });
       }
       relayPath = (await res.json()).relay;
     } catch {
+      // Aborted: stopped or timed out, and that path has already decided what comes next.
+      if (attempt.signal.aborted) return;
+      this.#endAttempt();
       return this.#lost({ type: "network" });
     }
-    if (this.#stopped) return;
+    if (this.#stopped || attempt.signal.aborted) return;
     const url = new URL(relayPath, this.#options.baseUrl);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
     const socket = new WebSocket(url);
@@ -177,6 +204,7 @@ export class RelayClient {
     let opened = false;
     socket.onopen = () => {
       opened = true;
+      this.#endAttempt();
       this.#policy.connected(this.#clock.now());
       this.#setState("open");
       this.#flush();
@@ -194,8 +222,33 @@ export class RelayClient {
     socket.onclose = (e) => {
       if (this.#socket !== socket) return;
       this.#socket = null;
+      if (!opened) this.#endAttempt();
       this.#lost(opened ? { type: "close", code: e.code, reason: e.reason } : { type: "network" });
     };
+  }
+
+  /** Ends the attempt under way (clears its deadline); returns it, or null if there was none. */
+  #endAttempt(): AbortController | null {
+    const attempt = this.#attempt;
+    this.#attempt = null;
+    if (this.#openTimer !== null) this.#clock.clearTimeout(this.#openTimer);
+    this.#openTimer = null;
+    return attempt;
+  }
+
+  /** `attempt` has not opened in time: abandon its request or socket and retry. */
+  #openTimedOut(attempt: AbortController): void {
+    this.#openTimer = null;
+    if (this.#attempt !== attempt) return;
+    this.#endAttempt();
+    attempt.abort();
+    const socket = this.#socket;
+    if (socket) {
+      this.#socket = null;
+      socket.onopen = socket.onmessage = socket.onclose = null;
+      socket.close();
+    }
+    this.#lost({ type: "network" });
   }
 
   #lost(cause: Disconnect): void {

@@ -185,3 +185,119 @@ Deno.test("RelayClient recovers after a relay restart, and frames queued meanwhi
   equal(second.state.sessions.size, 1);
   relay.stop();
 });
+
+/**
+ * A site whose ticket requests and relay upgrades hang (never answered, until the client
+ * gives up or the test ends) while `hang` says so, and succeed otherwise.
+ */
+function stallingSite() {
+  const hang = { ticket: false, upgrade: false };
+  const hits = { ticket: 0, upgrade: 0 };
+  let abandoned = 0;
+  let opened = 0;
+  const release = Promise.withResolvers<void>();
+  function stall(req: Request): Promise<Response> {
+    return new Promise((resolve) => {
+      req.signal.addEventListener("abort", () => {
+        abandoned++;
+        resolve(new Response(null, { status: 499 }));
+      });
+      release.promise.then(() => resolve(new Response(null, { status: 503 })));
+    });
+  }
+  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, (req) => {
+    if (new URL(req.url).pathname === "/api/session") {
+      hits.ticket++;
+      if (hang.ticket) return stall(req);
+      return Response.json({ relay: "/api/relay?ticket=t" });
+    }
+    hits.upgrade++;
+    if (hang.upgrade) return stall(req);
+    const { socket, response } = Deno.upgradeWebSocket(req);
+    socket.onopen = () => opened++;
+    return response;
+  });
+  return {
+    url: `http://127.0.0.1:${server.addr.port}`,
+    hang,
+    hits,
+    abandoned: () => abandoned,
+    opened: () => opened,
+    async [Symbol.asyncDispose]() {
+      release.resolve();
+      await server.shutdown();
+    },
+  };
+}
+
+Deno.test("RelayClient gives up on a socket that has not opened within openTimeoutMs and retries", async () => {
+  await using site = stallingSite();
+  site.hang.upgrade = true;
+  const { clock, adapter } = fakeClock();
+  const { relay, states } = client(site.url, adapter, new ReconnectPolicy({ random: () => 0 }));
+  relay.start();
+  await until(() => site.hits.upgrade === 1, "the first upgrade request");
+  clock.tick(4999);
+  await new Promise((r) => setTimeout(r, 30));
+  equal(states.at(-1)!.state, "connecting", "still waiting before the default 5 s");
+  clock.tick(1);
+  equal(states.at(-1)!.state, "reconnecting");
+  equal(states.at(-1)!.detail, "retry 1 in 250 ms");
+  // The socket was really closed: the server saw the upgrade request abandoned.
+  await until(() => site.abandoned() === 1, "the stalled upgrade abandoned");
+  site.hang.upgrade = false;
+  clock.tick(250);
+  await until(() => states.at(-1)?.state === "open", "open on the retry");
+  equal(site.hits.upgrade, 2);
+  // The deadline of an attempt that opened is gone: nothing happens when it would have fired.
+  clock.tick(60_000);
+  await new Promise((r) => setTimeout(r, 30));
+  equal(states.at(-1)!.state, "open");
+  equal(states.filter((s) => s.state === "reconnecting").length, 1);
+  relay.stop();
+  await until(() => site.opened() === 1, "the server's socket open");
+});
+
+Deno.test("RelayClient's open deadline covers a ticket request that hangs, and honours openTimeoutMs", async () => {
+  await using site = stallingSite();
+  site.hang.ticket = true;
+  const { clock, adapter } = fakeClock();
+  const states: ConnectionState[] = [];
+  const relay = new RelayClient({
+    baseUrl: site.url,
+    clock: adapter,
+    policy: new ReconnectPolicy({ random: () => 0 }),
+    openTimeoutMs: 2000,
+    onEvent: () => {},
+    onState: (state) => states.push(state),
+  });
+  relay.start();
+  await until(() => site.hits.ticket === 1, "the first ticket request");
+  clock.tick(1999);
+  await new Promise((r) => setTimeout(r, 30));
+  equal(states.at(-1), "connecting");
+  clock.tick(1);
+  equal(states.at(-1), "reconnecting");
+  await until(() => site.abandoned() === 1, "the stalled ticket request abandoned");
+  await new Promise((r) => setTimeout(r, 30));
+  equal(states.filter((s) => s === "reconnecting").length, 1, "one failure, counted once");
+  site.hang.ticket = false;
+  clock.tick(250);
+  await until(() => states.at(-1) === "open", "open on the retry");
+  relay.stop();
+});
+
+Deno.test("RelayClient.stop() while an attempt is pending abandons it without a retry", async () => {
+  await using site = stallingSite();
+  site.hang.upgrade = true;
+  const { clock, adapter } = fakeClock();
+  const { relay, states } = client(site.url, adapter, new ReconnectPolicy({ random: () => 0 }));
+  relay.start();
+  await until(() => site.hits.upgrade === 1, "the upgrade request");
+  relay.stop();
+  await until(() => site.abandoned() === 1, "the pending upgrade abandoned");
+  clock.tick(60_000);
+  await new Promise((r) => setTimeout(r, 30));
+  equal(states.at(-1)!.state, "closed");
+  equal(site.hits.ticket, 1);
+});

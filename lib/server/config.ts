@@ -58,6 +58,13 @@ export interface Config {
   publicOrigin: string | null;
   /** `MAX_SESSIONS`: relay sessions per process; beyond it 503 with `retry-after`. */
   maxSessions: number;
+  /**
+   * `MAX_AUDIO_SPEED`: audio a session may send, in multiples of real time averaged beyond a
+   * 5 s burst; null when `off`.
+   */
+  maxAudioSpeed: number | null;
+  /** `EVENT_RATE_PER_SESSION`: events other than appends per session; null when `off`. */
+  eventRate: Rate | null;
   /** Set on Deno Deploy (`DENO_DEPLOYMENT_ID`): the request's own origin is allowed. */
   deployment: string | null;
 }
@@ -117,6 +124,20 @@ export function parseRate(name: string, text: string, defaultBurst: number): Rat
   return { count, windowMs: RATE_UNITS[match[2]], burst };
 }
 
+/** Reads a positive factor such as `2` or `1.5`, or `off` (null). */
+function factor(env: Record<string, string | undefined>, name: string, fallback: number) {
+  const text = (env[name] ?? "").trim();
+  if (text === "") return fallback;
+  if (text === "off") return null;
+  const value = Number(text);
+  if (!(value >= 1) || !Number.isFinite(value)) {
+    throw new ConfigError(
+      `Cannot read ${name}: ${JSON.stringify(text)} is not a number >= 1 or off`,
+    );
+  }
+  return value;
+}
+
 /** Reads `1`/`true`/`yes` (and `0`/`false`/`no`/empty) as a flag. */
 function flag(env: Record<string, string | undefined>, name: string): boolean {
   const text = (env[name] ?? "").trim().toLowerCase();
@@ -132,7 +153,9 @@ function origin(name: string, text: string): string {
     url = new URL(text);
   } catch {
     throw new ConfigError(
-      `Cannot read ${name}: ${JSON.stringify(text)} is not an origin such as https://coach.example.org`,
+      `Cannot read ${name}: ${
+        JSON.stringify(text)
+      } is not an origin such as https://coach.example.org`,
     );
   }
   if ((url.protocol !== "http:" && url.protocol !== "https:") || url.origin === "null") {
@@ -226,6 +249,8 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     trustProxy: flag(env, "TRUST_PROXY"),
     publicOrigin: publicOrigin === null ? null : origin("PUBLIC_ORIGIN", publicOrigin),
     maxSessions: integer(env, "MAX_SESSIONS", DEFAULT_MAX_SESSIONS, 1),
+    maxAudioSpeed: factor(env, "MAX_AUDIO_SPEED", 2),
+    eventRate: parseRate("EVENT_RATE_PER_SESSION", get("EVENT_RATE_PER_SESSION") ?? "20/s", 20),
     deployment: get("DENO_DEPLOYMENT_ID"),
   });
 }

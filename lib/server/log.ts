@@ -1,10 +1,12 @@
 /**
  * Structured logs: one JSON object per line on stderr, with a level, a message and fields
- * (session ids, codes). Secrets are never passed in; `redact()` guards the few places that
- * could carry one (URLs with keys, headers).
+ * (session ids, codes). Secrets are never passed in, and every line goes through a
+ * {@linkcode Redactor} that knows the configured secrets, in case something tried.
  *
  * @module
  */
+
+import { Redactor } from "./redact.ts";
 
 export type LogLevel = "debug" | "info" | "warn" | "error" | "silent";
 const ORDER: Record<LogLevel, number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 99 };
@@ -26,21 +28,26 @@ function defaultSink(line: string): void {
   console.error(line);
 }
 
-/** Masks API keys (`sk-…`, `ek_…`) and bearer tokens in free text. */
-export function redact(text: string): string {
-  return text
-    .replace(/\b(sk-[A-Za-z0-9_-]{2})[A-Za-z0-9_-]+/g, "$1***")
-    .replace(/\b(ek_)[A-Za-z0-9]+/g, "$1***")
-    .replace(/(Bearer\s+)\S+/gi, "$1***")
-    .replace(/(api-key=)[^&\s]+/gi, "$1***")
-    .replace(/(openai-insecure-api-key\.)\S+/g, "$1***");
+/** Options of {@linkcode createLogger}. */
+export interface LoggerOptions {
+  /**
+   * Where lines go.
+   * @default {console.error}
+   */
+  sink?: LogSink;
+  /**
+   * Masks secrets in every line.
+   * @default {new Redactor()} (key shapes only)
+   */
+  redactor?: Redactor;
+  /** Fields added to every line. */
+  base?: Record<string, unknown>;
 }
 
-export function createLogger(
-  level: LogLevel,
-  sink: LogSink = defaultSink,
-  base: Record<string, unknown> = {},
-): Logger {
+export function createLogger(level: LogLevel, options: LoggerOptions = {}): Logger {
+  const sink = options.sink ?? defaultSink;
+  const redactor = options.redactor ?? new Redactor();
+  const base = options.base ?? {};
   const threshold = ORDER[level];
   const write = (lvl: LogLevel, msg: string, fields?: Record<string, unknown>) => {
     if (ORDER[lvl] < threshold) return;
@@ -51,13 +58,13 @@ export function createLogger(
       ...base,
       ...fields,
     });
-    sink(redact(line));
+    sink(redactor.redact(line));
   };
   return {
     debug: (msg, fields) => write("debug", msg, fields),
     info: (msg, fields) => write("info", msg, fields),
     warn: (msg, fields) => write("warn", msg, fields),
     error: (msg, fields) => write("error", msg, fields),
-    with: (fields) => createLogger(level, sink, { ...base, ...fields }),
+    with: (fields) => createLogger(level, { sink, redactor, base: { ...base, ...fields } }),
   };
 }

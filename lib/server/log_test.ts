@@ -1,17 +1,10 @@
 import { deepEqual, equal } from "node:assert/strict";
-import { createLogger, redact } from "./log.ts";
-
-Deno.test("redact() masks API keys, ephemeral keys, bearer tokens and key parameters", () => {
-  equal(redact("key sk-proj-abcdef123456 here"), "key sk-pr*** here");
-  equal(redact("ek_68af0123456789abcdef"), "ek_***");
-  equal(redact("Authorization: Bearer abc.def"), "Authorization: Bearer ***");
-  equal(redact("wss://x/realtime?api-key=zzz&model=m"), "wss://x/realtime?api-key=***&model=m");
-  equal(redact("openai-insecure-api-key.sk-123"), "openai-insecure-api-key.***");
-});
+import { createLogger } from "./log.ts";
+import { Redactor } from "./redact.ts";
 
 Deno.test("createLogger() writes JSON lines with level, message and bound fields, above its level", () => {
   const lines: string[] = [];
-  const log = createLogger("info", (l) => lines.push(l)).with({ session: "relay_1" });
+  const log = createLogger("info", { sink: (l) => lines.push(l) }).with({ session: "relay_1" });
   log.debug("hidden");
   log.info("opened", { upstream: "local" });
   log.error("leaked sk-abcdefghijkl");
@@ -24,4 +17,21 @@ Deno.test("createLogger() writes JSON lines with level, message and bound fields
     "local",
   ]);
   equal(JSON.parse(lines[1]).msg, "leaked sk-ab***");
+});
+
+Deno.test("createLogger() masks every configured secret, also inside JSON-escaped fields", () => {
+  const lines: string[] = [];
+  const azureKey = "0123456789abcdef0123456789abcdef";
+  const odd = 'se"cr\\et-value';
+  const log = createLogger("info", {
+    sink: (l) => lines.push(l),
+    redactor: new Redactor([azureKey, odd]),
+  });
+  log.warn("upstream said", { reason: `bad key ${azureKey}`, other: `x ${odd} y` });
+  equal(lines.length, 1);
+  equal(lines[0].includes(azureKey), false);
+  equal(lines[0].includes("cr\\\\et"), false);
+  const fields = JSON.parse(lines[0]);
+  equal(fields.reason, "bad key [redacted]");
+  equal(fields.other, "x [redacted] y");
 });

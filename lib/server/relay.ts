@@ -29,9 +29,7 @@
  *
  * @module
  */
-import type WebSocket from "ws";
 import { decodeBase64, encodeBase64 } from "@/lib/shared/base64.ts";
-import { COACH_TURN_DETECTION } from "@/lib/shared/coach_session.ts";
 import {
   type ErrorEvent,
   errorEvent,
@@ -41,30 +39,25 @@ import {
 import type { Config } from "./config.ts";
 import type { Logger } from "./log.ts";
 import type { RelayMetrics } from "./metrics.ts";
-import { SessionRecorder } from "./recorder.ts";
-import { connectUpstream, listenUpstream, UpstreamError, type UpstreamTarget } from "./upstream.ts";
+import type { Health } from "./health.ts";
+import { type OpenRecordingFile, SessionRecorder } from "./recorder.ts";
+import type { Redactor } from "./redact.ts";
+import {
+  base64AudioBytes,
+  checkClientEvent,
+  coachSessionUpdate,
+  RELAY_ERROR,
+  type SessionLimits,
+  sessionLimits,
+} from "./relay_policy.ts";
+import {
+  connectUpstream,
+  UpstreamError,
+  type UpstreamLink,
+  type UpstreamTarget,
+} from "./upstream.ts";
 
-/** Browser events the relay forwards. Anything else is answered with an error. */
-export const ALLOWED_EVENTS: ReadonlySet<string> = new Set([
-  "input_audio_buffer.append",
-  "input_audio_buffer.commit",
-  "input_audio_buffer.clear",
-  "conversation.item.truncate",
-  "response.create",
-  "response.cancel",
-  "session.update",
-]);
-
-/** Relay-specific error codes, in the Realtime error envelope. */
-export const RELAY_ERROR = {
-  notAllowed: "relay_event_not_allowed",
-  tooLarge: "relay_event_too_large",
-  queueFull: "relay_queue_full",
-  congested: "relay_upstream_congested",
-  unavailable: "upstream_unavailable",
-  disconnected: "upstream_disconnected",
-  expired: "relay_session_expired",
-} as const;
+export { RELAY_ERROR } from "./relay_policy.ts";
 
 /** Messages queued while the upstream opens: at most this many… */
 export const MAX_QUEUED_EVENTS = 512;
@@ -85,6 +78,15 @@ export interface RelayOptions {
   target: UpstreamTarget;
   metrics: RelayMetrics;
   logger: Logger;
+  /** Masks configured secrets in what the upstream sends (error events, close reasons). */
+  redactor: Redactor;
+  /** Told when a recording fails (`/healthz` shows it degraded) and when one works again. */
+  health: Health;
+  /**
+   * Opens the recording's files (tests pass files that fail).
+   * @default Deno.open
+   */
+  openRecordingFile?: OpenRecordingFile;
 }
 
 /** Parse options, made once: the per-message path allocates none. */
@@ -99,26 +101,6 @@ type Phase = "connecting" | "open" | "closed";
 interface Queued {
   data: string | ArrayBuffer;
   receivedAt: number;
-}
-
-/** The GA session the server configures (the seed's VAD choices, GA shape). */
-export function coachSessionUpdate(config: Readonly<Config>): string {
-  return JSON.stringify({
-    type: "session.update",
-    session: {
-      type: "realtime",
-      instructions: config.coachInstructions,
-      output_modalities: ["audio"],
-      audio: {
-        input: {
-          format: { type: "audio/pcm", rate: 24000 },
-          transcription: { model: "gpt-4o-mini-transcribe" },
-          turn_detection: COACH_TURN_DETECTION,
-        },
-        output: { format: { type: "audio/pcm", rate: 24000 }, voice: config.coachVoice },
-      },
-    },
-  });
 }
 
 /** Close codes a server may send, passed through; others become 1011. */
@@ -140,7 +122,8 @@ export class RelaySession {
   readonly done: Promise<void>;
 
   #browser: globalThis.WebSocket;
-  #upstream: WebSocket | null = null;
+  /** Set once the upstream is open and the recording ready (it delivers from then on). */
+  #upstream: UpstreamLink | null = null;
   /** Settle when each socket has closed (its close event). */
   #browserClosed = Promise.withResolvers<void>();
   #upstreamClosed = Promise.withResolvers<void>();
@@ -150,6 +133,9 @@ export class RelaySession {
   #queue: Queued[] = [];
   #queuedBytes = 0;
   #recorder: SessionRecorder | null = null;
+  /** The recording as it opens (null until `#start`, or when `RECORD_DIR` is unset). */
+  #recording: Promise<SessionRecorder | null> | null = null;
+  #recordingFailed = false;
   #abort = new AbortController();
   #resolveDone: () => void;
   #timers: ReturnType<typeof setTimeout>[] = [];
@@ -157,6 +143,8 @@ export class RelaySession {
   #drainTimer: ReturnType<typeof setInterval> | null = null;
   #watchdog: ReturnType<typeof setInterval>;
   #lastCongestionError = 0;
+  /** How fast this session may send (audio and other events). */
+  #limits: SessionLimits;
   #sessionConfigured = false;
   /** The browser's `bufferedAmount` when last seen, and when it last went down or was 0. */
   #lastBuffered = 0;
@@ -169,6 +157,7 @@ export class RelaySession {
     this.#browser = browser;
     this.#options = options;
     this.#log = options.logger.with({ session: options.sessionId });
+    this.#limits = sessionLimits(options.config);
     const done = Promise.withResolvers<void>();
     this.done = done.promise;
     this.#resolveDone = done.resolve;
@@ -198,7 +187,7 @@ export class RelaySession {
     this.#log.info("relay session opening", { upstream: target.kind });
     // Both open at once; a recording that cannot open never fails the session.
     const recorder = this.#openRecorder();
-    let upstream: WebSocket;
+    let upstream: UpstreamLink;
     try {
       upstream = await this.#connect();
     } catch (error) {
@@ -217,59 +206,98 @@ export class RelaySession {
     this.#attachUpstream(upstream);
   }
 
-  /** Opens the upstream leg. */
-  #connect(): Promise<WebSocket> {
+  /**
+   * Opens the upstream leg, paused: what it sends waits (the first `session.created`
+   * included) until {@linkcode #attachUpstream}, once the recording is ready too.
+   */
+  #connect(): Promise<UpstreamLink> {
     const { config, target } = this.#options;
+    const emulatorLog = this.#log.with({ component: "emulator" });
     return connectUpstream(target, {
+      message: (data) => this.#onUpstreamMessage(data),
+      close: (code, reason) => {
+        this.#upstreamClosed.resolve();
+        this.#onUpstreamClose(code, reason);
+      },
+      error: (error) => this.#log.warn("upstream socket error", { error: error.message }),
+    }, {
       timeoutMs: config.upstreamConnectTimeoutMs,
       signal: this.#abort.signal,
+      paused: true,
+      log: (msg, fields) => emulatorLog.debug(msg, fields),
     });
   }
 
   /** The upstream could not be opened: tell the browser in plain words, then close. */
   #failToOpen(error: unknown): void {
-    const message = error instanceof UpstreamError
-      ? error.message
-      : `Cannot start the session: ${(error as Error).message}`;
-    this.#log.error("upstream failed before opening", { error: message });
+    // The details (addresses, causes) go to the log; the browser gets plain words.
+    this.#log.error("upstream failed before opening", {
+      error: error instanceof Error ? error.message : String(error),
+      cause: error instanceof Error && error.cause ? String(error.cause) : undefined,
+    });
     this.#sendError(
-      errorEvent(RELAY_ERROR.unavailable, `${message}. Try again in a moment.`, {
+      errorEvent(RELAY_ERROR.unavailable, `${unreachableMessage(error)} Try again in a moment.`, {
         type: "server_error",
       }),
     );
     this.#close(1011, "upstream unavailable");
   }
 
-  /** Opens the session's recording when `RECORD_DIR` is set; null when off or failed. */
-  async #openRecorder(): Promise<SessionRecorder | null> {
-    const { config } = this.#options;
-    if (!config.recordDir) return null;
-    return await SessionRecorder.open(config.recordDir, this.id);
+  /**
+   * Opens the session's recording when `RECORD_DIR` is set; null when off or failed. Never
+   * rejects: a recording that cannot open or write is reported once, and the session goes on
+   * unrecorded.
+   */
+  #openRecorder(): Promise<SessionRecorder | null> {
+    const { config, health, openRecordingFile } = this.#options;
+    if (!config.recordDir) return Promise.resolve(null);
+    this.#recording ??= SessionRecorder.open(config.recordDir, this.id, {
+      open: openRecordingFile,
+      onError: (error) => this.#onRecordingFailed(error),
+      onWritten: () => health.recordingRecovered(),
+    }).catch((error) => {
+      this.#onRecordingFailed(error);
+      return null;
+    });
+    return this.#recording;
   }
 
-  /** Closes a recording the session will not use. */
+  /** Logs (with the directory: the log is the server's), counts and marks health, once. */
+  #onRecordingFailed(error: unknown): void {
+    if (this.#recordingFailed) return;
+    this.#recordingFailed = true;
+    this.#log.error("recording failed; the session goes on unrecorded", {
+      error: error instanceof Error ? error.message : String(error),
+    });
+    this.#options.metrics.recordingFailures.inc();
+    this.#options.health.recordingFailed();
+  }
+
+  /** Closes a recording the session will not use (nothing was recorded) and removes its files. */
   async #discardRecorder(recorder: SessionRecorder | null): Promise<void> {
-    await recorder?.close();
+    await recorder?.discard();
   }
 
-  #attachUpstream(upstream: WebSocket): void {
+  /**
+   * Closes the recording however the session ended, once it has opened; a session that never
+   * reached the upstream recorded nothing, so its files are removed. Never rejects.
+   */
+  async #finishRecording(): Promise<SessionRecorder | null> {
+    const recorder = await this.#recording;
+    if (!recorder) return null;
+    if (this.#upstream) await recorder.close();
+    else await this.#discardRecorder(recorder);
+    return recorder;
+  }
+
+  #attachUpstream(upstream: UpstreamLink): void {
     this.#upstream = upstream;
-    listenUpstream(upstream, (data: Buffer, isBinary: boolean) => {
-      this.#onUpstreamMessage(isBinary ? data : data.toString("utf8"));
-    });
-    upstream.on("close", (code: number, reason: Buffer) => {
-      this.#upstreamClosed.resolve();
-      this.#onUpstreamClose(code, reason.toString());
-    });
-    upstream.on(
-      "error",
-      (error: Error) => this.#log.warn("upstream socket error", { error: error.message }),
-    );
+    upstream.resume();
   }
 
   // ---- upstream → browser -------------------------------------------------------------
 
-  #onUpstreamMessage(data: string | Buffer): void {
+  #onUpstreamMessage(data: string | Uint8Array): void {
     if (this.#phase === "closed") return;
     const receivedAt = performance.now();
     if (typeof data !== "string") {
@@ -286,12 +314,35 @@ export class RelaySession {
     else if (event.type === "response.output_audio.delta") this.#recordOutput(event);
     else if (event.type === "error") this.#countUpstreamError(event);
     if (this.#browser.readyState !== OPEN) return;
+    data = this.#withoutSecrets(data, event);
     this.#sendToBrowser(data);
     const { metrics } = this.#options;
     metrics.down.frames.inc();
     metrics.down.bytes.inc(data.length);
     metrics.down.latency.observe((performance.now() - receivedAt) / 1000);
     if (this.#lastBuffered > BROWSER_HIGH_WATER) this.#pauseUpstream();
+  }
+
+  /**
+   * `text` with every configured secret masked. Events are scanned whole, except an audio
+   * delta's `delta`: base64 audio, scanned field by field around it, since a full scan of
+   * every 13 KB delta would cost three times the parse.
+   */
+  #withoutSecrets(text: string, event: UpstreamEvent): string {
+    const { redactor } = this.#options;
+    if (event.type !== "response.output_audio.delta") {
+      return redactor.leaks(text) ? redactor.redact(text) : text;
+    }
+    for (const key in event) {
+      if (key === "delta") continue;
+      const value = event[key];
+      const field = typeof value === "string" ? value : JSON.stringify(value) ?? "";
+      if (redactor.leaks(field)) {
+        const { delta, ...rest } = event;
+        return JSON.stringify({ ...JSON.parse(redactor.redact(JSON.stringify(rest))), delta });
+      }
+    }
+    return text;
   }
 
   #dropUpstream(reason: "binary" | "malformed", bytes: number): void {
@@ -380,6 +431,7 @@ export class RelaySession {
 
   #onUpstreamClose(code: number, reason: string): void {
     if (this.#phase === "closed") return;
+    reason = this.#options.redactor.redact(reason);
     this.#log.info("upstream closed", { code, reason });
     if (!sendableCode(code)) {
       this.#sendError(
@@ -452,6 +504,7 @@ export class RelaySession {
         this.#tooLarge(bytes.length, null);
         return;
       }
+      if (!this.#limits.admitAudio(bytes.length)) return this.#rateLimited("audio", null);
       audio = bytes;
       text = `{"type":"input_audio_buffer.append","audio":"${encodeBase64(bytes)}"}`;
     } else {
@@ -465,38 +518,38 @@ export class RelaySession {
         }
       }
       // Decoding an append's audio is needed only to record it; the check is the same.
-      const parsed = parseClientEvent(text, this.#recorder ? DECODE_AUDIO : CHECK_AUDIO);
+      const recording = this.#recorder !== null && !this.#recordingFailed;
+      const parsed = parseClientEvent(text, recording ? DECODE_AUDIO : CHECK_AUDIO);
       if (!parsed.ok) {
+        // Invalid events count against the event rate too: each one costs an error reply.
+        if (!this.#limits.admitEvent()) return this.#rateLimited("event", null);
         this.#sendError(parsed.error);
         metrics.countError("relay", parsed.error.error.code);
         return;
       }
       const event = parsed.event;
-      if (!ALLOWED_EVENTS.has(event.type)) {
+      const refusal = checkClientEvent(event);
+      if (refusal) {
+        if (!this.#limits.admitEvent()) return this.#rateLimited("event", null);
         this.#reject(
           RELAY_ERROR.notAllowed,
-          `Cannot forward '${event.type}': the relay forwards only ${
-            [...ALLOWED_EVENTS].join(", ")
-          }`,
+          refusal.message,
           event.event_id ?? null,
-          "type",
+          refusal.param,
         );
         return;
       }
-      if (event.type === "session.update") {
-        const field = disallowedSessionField(event.session);
-        if (field) {
-          this.#reject(
-            RELAY_ERROR.notAllowed,
-            `Cannot change '${field}' through the relay: the server configures the session; only 'session.audio.input.turn_detection' may be updated`,
-            event.event_id ?? null,
-            field,
-          );
-          return;
-        }
-      }
       isAppend = event.type === "input_audio_buffer.append";
-      if (isAppend) audio = parsed.audioBytes;
+      if (isAppend) {
+        audio = parsed.audioBytes;
+        const bytes = audio?.length ?? base64AudioBytes((event as { audio: string }).audio);
+        if (!this.#limits.admitAudio(bytes)) return this.#rateLimited("audio", null);
+      } else {
+        if (!this.#limits.admitEvent()) return this.#rateLimited("event", event.event_id ?? null);
+        // Forward what was checked: with a key given twice, JSON.parse keeps the last one, and
+        // a peer that kept the first would see a field the policy never saw.
+        text = JSON.stringify(JSON.parse(text));
+      }
     }
     const upstream = this.#upstream!;
     if (isAppend && upstream.bufferedAmount > UPSTREAM_HIGH_WATER) {
@@ -517,6 +570,23 @@ export class RelaySession {
     metrics.up.frames.inc();
     metrics.up.bytes.inc(text.length);
     metrics.up.latency.observe((performance.now() - item.receivedAt) / 1000);
+  }
+
+  /**
+   * A message over the session's rate: dropped and counted, and the browser told at most
+   * once a second (`relay_rate_limited`).
+   */
+  #rateLimited(kind: "audio" | "event", eventId: string | null): void {
+    const { metrics, config } = this.#options;
+    metrics.rateLimited.inc({ kind });
+    metrics.shed.inc({ direction: "browser_to_upstream", reason: "rate_limited" });
+    if (!this.#limits.shouldReport()) return;
+    const message = kind === "audio"
+      ? `Audio dropped: send it in real time; the relay takes at most ${config.maxAudioSpeed} times real time beyond a few seconds of burst`
+      : `Event dropped: the relay takes at most ${config.eventRate?.count} events per ${
+        (config.eventRate?.windowMs ?? 1000) / 1000
+      } s besides audio; send fewer`;
+    this.#reject(RELAY_ERROR.rateLimited, message, eventId);
   }
 
   #tooLarge(size: number, eventId: string | null): void {
@@ -592,22 +662,17 @@ export class RelaySession {
     } catch (error) {
       this.#log.warn("closing the browser socket failed", { error: String(error) });
     }
-    const upstream = this.#upstream;
-    if (upstream && upstream.readyState <= OPEN) {
-      // Paused for a slow browser, it would never read the upstream's close reply (frames
-      // still in flight are read and dropped: the session is closed).
-      if (upstream.isPaused) upstream.resume();
-      upstream.close(safeCode === 1008 || safeCode === 1011 ? 1000 : safeCode, clipped);
-      // A peer that never answers the close handshake is cut after a second.
-      const kill = setTimeout(() => upstream.terminate(), 1000);
-      upstream.once("close", () => clearTimeout(kill));
-    }
+    // The link resumes a paused upstream to read its close reply (frames still in flight are
+    // read and dropped: the session is closed) and cuts one that does not answer in a second.
+    this.#upstream?.close(safeCode === 1008 || safeCode === 1011 ? 1000 : safeCode, clipped);
     this.#options.metrics.sessionsActive.dec();
     this.#queue = [];
-    const recorder = this.#recorder;
-    (recorder ? recorder.close() : Promise.resolve())
-      .catch((error) => this.#log.error("recording failed", { error: String(error) }))
-      .finally(() => {
+    this.#finishRecording()
+      .catch((error) => {
+        this.#log.error("closing the recording failed", { error: String(error) });
+        return null;
+      })
+      .then((recorder) => {
         this.#log.info("relay session closed", {
           code: safeCode,
           inputBytes: recorder?.inputBytes,
@@ -639,23 +704,13 @@ function upstreamEvent(text: string): UpstreamEvent | null {
   return isObject(value) && typeof value.type === "string" ? value as UpstreamEvent : null;
 }
 
-/**
- * The first field of a browser `session.update` that the relay does not let through, or null.
- * Only `session.type` and `session.audio.input.turn_detection` may be sent.
- */
-export function disallowedSessionField(session: unknown): string | null {
-  if (typeof session !== "object" || session === null) return "session";
-  for (const [key, value] of Object.entries(session)) {
-    if (key === "type") continue;
-    if (key !== "audio" || typeof value !== "object" || value === null) return `session.${key}`;
-    for (const [audioKey, audioValue] of Object.entries(value)) {
-      if (audioKey !== "input" || typeof audioValue !== "object" || audioValue === null) {
-        return `session.audio.${audioKey}`;
-      }
-      for (const inputKey of Object.keys(audioValue)) {
-        if (inputKey !== "turn_detection") return `session.audio.input.${inputKey}`;
-      }
-    }
+/** What the browser is told when the upstream could not be opened: no addresses, no causes. */
+export function unreachableMessage(error: unknown): string {
+  if (error instanceof UpstreamError && error.status !== null) {
+    return `The voice service refused the session (HTTP ${error.status}).`;
   }
-  return null;
+  if (error instanceof UpstreamError && /no answer within/.test(error.message)) {
+    return "The voice service did not answer in time.";
+  }
+  return "The voice service could not be reached.";
 }

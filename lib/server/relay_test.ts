@@ -254,7 +254,8 @@ Deno.test("relay: an upstream that never answers gives the browser an error and 
   const error = await client.next("error");
   equal(error.error.code, "upstream_unavailable");
   equal(error.error.type, "server_error");
-  match(error.error.message, /no answer within 300 ms/);
+  match(error.error.message, /The voice service did not answer in time\. Try again in a moment\./);
+  ok(server.logs.some((line) => /no answer within 300 ms/.test(line)), "the log keeps the details");
   equal((await client.closed).code, 1011);
   listener.close();
   for (const conn of held) conn.close();

@@ -7,9 +7,14 @@
 import { createApp } from "@/framework/app.ts";
 import { readAssets } from "@/framework/builder.ts";
 import { manifest } from "@/routes/_manifest.ts";
-import { type Config, describeConfig } from "./config.ts";
+import { type Config, configSecrets, describeConfig } from "./config.ts";
+import { clientLimiter } from "./client_limits.ts";
+import { openPublicEmulator } from "./emulator/public.ts";
 import { Health } from "./health.ts";
+import { OriginPolicy } from "./origin.ts";
 import { createLogger, type Logger, type LogSink } from "./log.ts";
+import { serveResilient } from "./listener.ts";
+import { Redactor } from "./redact.ts";
 import { RelayMetrics } from "./metrics.ts";
 import { SessionRegistry } from "./sessions.ts";
 import type { AppState } from "./state.ts";
@@ -38,45 +43,56 @@ export async function startServer(
   config: Readonly<Config>,
   options: ServerOptions = {},
 ): Promise<RunningServer> {
-  const logger = createLogger(config.logLevel, options.logSink);
+  const redactor = new Redactor(configSecrets(config));
+  const logger = createLogger(config.logLevel, { sink: options.logSink, redactor });
   const assets = options.assets ?? await readAssets();
   if (!assets) {
     throw new Error("Cannot start: no browser build in _fresh/; run `deno task build` first");
   }
-  const localKey = `local-${crypto.randomUUID()}`;
   const state: AppState = {
     config,
     logger,
+    redactor,
     metrics: new RelayMetrics(),
     health: new Health({ recording: config.recordDir !== null }),
     tickets: new TicketIssuer(config.relaySecret, { ttlSeconds: config.ticketTtlSeconds }),
-    sessions: new SessionRegistry(config.maxSessionsPerClient),
-    // Replaced below once the port is known (local mode connects to this server).
-    upstream: upstreamTarget(config, "http://127.0.0.1:0", localKey),
-    localKey,
+    ticketLimiter: clientLimiter(config.ticketRate),
+    origins: OriginPolicy.fromConfig(config, config.port), // the real port is set below
+    sessions: new SessionRegistry({
+      maxPerClient: config.maxSessionsPerClient,
+      maxSessions: config.maxSessions,
+    }),
+    upstream: upstreamTarget(config),
+    emulator: openPublicEmulator(config, {
+      sink: options.logSink,
+      log: (msg, fields) => logger.debug(msg, { component: "emulator", ...fields }),
+    }),
     assets,
   };
   const handler = createApp(manifest, { state, assets });
-  const ready = Promise.withResolvers<Deno.NetAddr>();
-  const server = Deno.serve({
+  // Restarts its listener when descriptors run out (lib/server/listener.ts).
+  const server = serveResilient(handler, {
     port: config.port,
     hostname: config.hostname,
-    onListen: (addr) => ready.resolve(addr as Deno.NetAddr),
     onError: (error) => {
       logger.error("request failed", { error: String(error) });
       return new Response("Internal Server Error", { status: 500 });
     },
-  }, handler);
-  const addr = await ready.promise;
+    onFailed: (error) => {
+      state.health.listenerFailed();
+      logger.error("listener failed; restarting it", { error: String(error) });
+    },
+    onRestarted: ({ attempts, downMs }) => {
+      state.health.listenerRestarted();
+      state.metrics.listenerRestarts.inc();
+      logger.info("listener serves again", { attempts, downMs: Math.round(downMs) });
+    },
+  });
+  const addr = server.addr;
   const host = addr.hostname === "0.0.0.0" ? "localhost" : addr.hostname;
   const url = `http://${host}:${addr.port}`;
-  const loopback = addr.hostname.includes(":") && addr.hostname !== "::"
-    ? `[${addr.hostname}]`
-    : addr.hostname === "0.0.0.0" || addr.hostname === "::"
-    ? "127.0.0.1"
-    : addr.hostname;
-  state.upstream = upstreamTarget(config, `http://${loopback}:${addr.port}`, localKey);
   logger.info("listening", { url, ...describeConfig(config) });
+  state.origins = OriginPolicy.fromConfig(config, addr.port);
   return {
     url,
     port: addr.port,

@@ -3,9 +3,13 @@
  *
  * @module
  */
+import type { ClientLimiter } from "./client_limits.ts";
 import type { Config } from "./config.ts";
+import type { PublicEmulator } from "./emulator/public.ts";
 import type { Health } from "./health.ts";
 import type { Logger } from "./log.ts";
+import type { Redactor } from "./redact.ts";
+import type { OriginPolicy } from "./origin.ts";
 import type { RelayMetrics } from "./metrics.ts";
 import type { SessionRegistry } from "./sessions.ts";
 import type { TicketIssuer } from "./tickets.ts";
@@ -14,15 +18,21 @@ import type { UpstreamTarget } from "./upstream.ts";
 export interface AppState {
   config: Readonly<Config>;
   logger: Logger;
+  /** Masks the configured secrets in text that leaves the server. */
+  redactor: Redactor;
   metrics: RelayMetrics;
   /** Parts that can degrade while the server still answers (`/healthz`). */
   health: Health;
   tickets: TicketIssuer;
+  /** Tickets per client (`TICKET_RATE_PER_CLIENT`); null when `off`. */
+  ticketLimiter: ClientLimiter | null;
+  /** Browser origins allowed to get tickets and open the relay; set once the port is known. */
+  origins: OriginPolicy;
   sessions: SessionRegistry;
-  /** Where relay sessions connect; set once the server knows its own port. */
+  /** Where relay sessions connect (local mode: the emulator, in process). */
   upstream: UpstreamTarget;
   /** Built browser asset URLs by entry name (`client.js`, `capture_worklet.js`, …). */
   assets: Record<string, string>;
-  /** The bearer the embedded emulator's clients present in local mode. */
-  localKey: string;
+  /** `/v1/realtime` for outside GA clients; null unless `EMULATOR_PUBLIC=1`. */
+  emulator: PublicEmulator | null;
 }

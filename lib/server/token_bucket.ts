@@ -59,6 +59,18 @@ export class TokenBucket {
     return true;
   }
 
+  /**
+   * Spends `cost` tokens whenever any are left, going into debt for the rest (a refused cost
+   * larger than the capacity could never pass otherwise); returns whether it did. A debt is
+   * paid back by the refill before anything else passes, so the average rate still holds.
+   */
+  spend(cost: number): boolean {
+    this.#refill();
+    if (this.#tokens <= EPSILON) return false;
+    this.#tokens -= cost;
+    return true;
+  }
+
   /** Milliseconds until `cost` tokens are available (0 when they are now). */
   waitMs(cost = 1): number {
     this.#refill();

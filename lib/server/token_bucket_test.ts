@@ -45,3 +45,14 @@ Deno.test("TokenBucket refuses non-positive settings", () => {
   throws(() => new TokenBucket({ capacity: 0, refillPerSecond: 1 }), RangeError);
   throws(() => new TokenBucket({ capacity: 1, refillPerSecond: -1 }), RangeError);
 });
+
+Deno.test("TokenBucket.spend() lets one cost larger than the capacity through, then waits out the debt", () => {
+  const c = clock();
+  const bucket = new TokenBucket({ capacity: 5000, refillPerSecond: 2000, now: c.now });
+  equal(bucket.spend(65_000), true);
+  equal(bucket.spend(20), false);
+  c.t = 29_999;
+  equal(bucket.spend(20), false);
+  c.t = 30_001;
+  equal(bucket.spend(20), true);
+});

@@ -1,21 +1,26 @@
-import { deepEqual, equal } from "node:assert/strict";
+import { deepEqual, equal, ok, rejects } from "node:assert/strict";
 import { loadConfig } from "./config.ts";
-import { connectUpstream, listenUpstream, upstreamTarget } from "./upstream.ts";
+import {
+  connectUpstream,
+  UpstreamError,
+  type UpstreamHandlers,
+  type UpstreamLink,
+  upstreamTarget,
+} from "./upstream.ts";
 
 Deno.test("upstreamTarget() builds the OpenAI GA URL and Bearer header, and honours REALTIME_URL", () => {
   const openai = upstreamTarget(
     loadConfig({ OPENAI_API_KEY: "sk-a", REALTIME_MODEL: "gpt-realtime-mini" }),
-    "",
-    "",
   );
-  equal(openai.url, "wss://api.openai.com/v1/realtime?model=gpt-realtime-mini");
-  deepEqual(openai.headers, { Authorization: "Bearer sk-a" });
+  deepEqual(openai, {
+    kind: "openai",
+    url: "wss://api.openai.com/v1/realtime?model=gpt-realtime-mini",
+    headers: { Authorization: "Bearer sk-a" },
+  });
   const custom = upstreamTarget(
     loadConfig({ OPENAI_API_KEY: "sk-a", REALTIME_URL: "https://gw.example/v1/realtime?model=x" }),
-    "",
-    "",
   );
-  equal(custom.url, "wss://gw.example/v1/realtime?model=x");
+  equal(custom.kind === "openai" && custom.url, "wss://gw.example/v1/realtime?model=x");
 });
 
 Deno.test("upstreamTarget() builds the Azure GA URL with the deployment as model and no api-version", () => {
@@ -25,24 +30,31 @@ Deno.test("upstreamTarget() builds the Azure GA URL with the deployment as model
       AZURE_OPENAI_API_KEY: "az",
       AZURE_OPENAI_DEPLOYMENT: "rt",
     }),
-    "",
-    "",
   );
-  equal(target.url, "wss://res.openai.azure.com/openai/v1/realtime?model=rt");
-  deepEqual(target.headers, { "api-key": "az" });
+  deepEqual(target, {
+    kind: "azure",
+    url: "wss://res.openai.azure.com/openai/v1/realtime?model=rt",
+    headers: { "api-key": "az" },
+  });
 });
 
-Deno.test("upstreamTarget() points local mode at this server's emulator", () => {
-  const target = upstreamTarget(loadConfig({}), "http://127.0.0.1:4321", "local-key");
-  equal(target.url, "ws://127.0.0.1:4321/v1/realtime?model=gpt-realtime");
-  deepEqual(target.headers, { Authorization: "Bearer local-key" });
+Deno.test("upstreamTarget() points local mode at the in-process emulator: no URL, no key", () => {
+  const target = upstreamTarget(
+    loadConfig({ REALTIME_MODEL: "gpt-realtime-mini", EMULATOR_SESSION_SECONDS: "90" }),
+  );
+  deepEqual(target, { kind: "local", model: "gpt-realtime-mini", sessionSeconds: 90 });
 });
 
-/** A server that answers the upgrade and sends `first` in the very same TCP write. */
+/**
+ * A server that answers the upgrade and sends `first` in the very same TCP write, then never
+ * reads again (so it never answers a close).
+ */
 function eagerServer(first: string) {
   const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const conns: Deno.Conn[] = [];
   (async () => {
     for await (const conn of listener) {
+      conns.push(conn);
       const buf = new Uint8Array(4096);
       const n = (await conn.read(buf)) ?? 0;
       const request = new TextDecoder().decode(buf.subarray(0, n));
@@ -62,20 +74,117 @@ function eagerServer(first: string) {
       frame.set(payload, head.length + 2);
       await conn.write(frame);
     }
-  })();
-  return listener;
+  })().catch(() => {});
+  return {
+    url: `ws://127.0.0.1:${(listener.addr as Deno.NetAddr).port}/v1/realtime?model=m`,
+    close() {
+      listener.close();
+      for (const conn of conns) {
+        try {
+          conn.close();
+        } catch {
+          // already closed
+        }
+      }
+    },
+  };
 }
 
-Deno.test("listenUpstream() delivers a message that arrived in the same read as the 101", async () => {
+/** Handlers that record what they get. */
+function recorder() {
+  const messages: (string | Uint8Array)[] = [];
+  const closes: [number, string][] = [];
+  const closed = Promise.withResolvers<void>();
+  const handlers: UpstreamHandlers = {
+    message: (data) => messages.push(data),
+    close: (code, reason) => {
+      closes.push([code, reason]);
+      closed.resolve();
+    },
+  };
+  return { messages, closes, closed: closed.promise, handlers };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+Deno.test("connectUpstream() delivers a message that arrived in the same read as the 101", async () => {
   const first = '{"type":"session.created"}';
-  const listener = eagerServer(first);
-  const url = `ws://127.0.0.1:${(listener.addr as Deno.NetAddr).port}/v1/realtime?model=m`;
-  const socket = await connectUpstream({ kind: "openai", url, headers: {} }, { timeoutMs: 2000 });
-  // Whatever the socket read meanwhile waits for the listener.
-  await new Promise((r) => setTimeout(r, 50));
-  const got: string[] = [];
-  listenUpstream(socket, (data) => got.push(data.toString()));
-  deepEqual(got, [first]);
-  socket.terminate();
+  const server = eagerServer(first);
+  const got = recorder();
+  const link = await connectUpstream(
+    { kind: "openai", url: server.url, headers: {} },
+    got.handlers,
+    { timeoutMs: 2000 },
+  );
+  await sleep(50);
+  deepEqual(got.messages, [first]);
+  link.terminate();
+  server.close();
+});
+
+Deno.test("connectUpstream() with paused holds the first message until resume()", async () => {
+  const first = '{"type":"session.created"}';
+  const server = eagerServer(first);
+  const got = recorder();
+  const link = await connectUpstream(
+    { kind: "openai", url: server.url, headers: {} },
+    got.handlers,
+    { timeoutMs: 2000, paused: true },
+  );
+  equal(link.isPaused, true);
+  await sleep(50);
+  deepEqual(got.messages, [], "nothing is delivered while paused");
+  link.resume();
+  await sleep(50);
+  deepEqual(got.messages, [first]);
+  link.terminate();
+  server.close();
+});
+
+Deno.test("UpstreamLink.close() on a socket whose peer never answers cuts it after a second, and close is reported once", async () => {
+  const server = eagerServer('{"type":"session.created"}');
+  const got = recorder();
+  const link: UpstreamLink = await connectUpstream(
+    { kind: "openai", url: server.url, headers: {} },
+    got.handlers,
+    { timeoutMs: 2000, paused: true },
+  );
+  link.close(1000, "bye");
+  equal(link.isOpen, false);
+  equal(link.isPaused, false, "close() resumes, so the reply could be read");
+  link.close(1000, "again"); // idempotent
+  await got.closed;
+  await sleep(50);
+  equal(got.closes.length, 1);
+  equal(got.closes[0][0], 1006, "cut, not answered");
+  server.close();
+});
+
+Deno.test("connectUpstream() rejects with UpstreamError when the session ended first, for both kinds", async () => {
+  const aborted = AbortSignal.abort();
+  const got = recorder();
+  await rejects(
+    connectUpstream({ kind: "local", model: "m", sessionSeconds: 60 }, got.handlers, {
+      timeoutMs: 1000,
+      signal: aborted,
+    }),
+    UpstreamError,
+  );
+  const controller = new AbortController();
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 }); // accepts, never answers
+  const pending = connectUpstream(
+    {
+      kind: "openai",
+      url: `ws://127.0.0.1:${(listener.addr as Deno.NetAddr).port}/v1/realtime`,
+      headers: {},
+    },
+    got.handlers,
+    { timeoutMs: 5000, signal: controller.signal },
+  );
+  controller.abort();
+  const error = await pending.then(() => null, (e) => e);
+  ok(error instanceof UpstreamError);
+  equal(error.message, "Cannot open the upstream: the session ended first");
+  deepEqual(got.closes, [], "a link that never opened reports no close");
   listener.close();
 });

@@ -1,22 +1,19 @@
 /**
- * `GET /v1/realtime?model=…`: the embedded Realtime emulator, in local mode only.
+ * `GET /v1/realtime?model=…`: the embedded Realtime emulator for outside GA clients, only when
+ * `EMULATOR_PUBLIC=1` (`lib/server/emulator/public.ts`: key, per-client cap, event size).
+ * Otherwise 404: the relay drives the emulator in process and never comes this way.
  */
 import type { Handlers } from "@/framework/types.ts";
-import { handleRealtimeUpgrade } from "@/lib/server/emulator/upgrade.ts";
 import type { AppState } from "@/lib/server/state.ts";
 
 export const handler: Handlers<AppState> = {
   GET(ctx) {
-    const { config, logger } = ctx.state;
-    if (config.upstream !== "local") {
-      return Response.json({ error: "Not found: the emulator runs only in local mode" }, {
-        status: 404,
-      });
+    const { emulator } = ctx.state;
+    if (emulator === null) {
+      return Response.json({
+        error: "Not found: the emulator is not public here; set EMULATOR_PUBLIC=1 to serve it",
+      }, { status: 404 });
     }
-    const log = logger.with({ component: "emulator" });
-    return handleRealtimeUpgrade(ctx.req, {
-      sessionSeconds: config.emulatorSessionSeconds,
-      log: (msg, fields) => log.debug(msg, fields),
-    });
+    return emulator.handle(ctx.req, ctx.remoteAddr?.hostname ?? "unknown");
   },
 };

@@ -43,6 +43,11 @@ export class InputAudioBuffer {
     return (this.#end - this.#start) / BYTES_PER_MS;
   }
 
+  /** Bytes of audio held. */
+  get byteLength(): number {
+    return this.#end - this.#start;
+  }
+
   /** Adds audio (kept by reference: do not modify `bytes` afterwards). */
   append(bytes: Uint8Array): void {
     if (bytes.length === 0) return;

@@ -5,7 +5,10 @@
  *
  * Audio is capped per conversation ({@linkcode MAX_CONVERSATION_AUDIO_BYTES}): past the cap
  * the oldest items lose their bytes but keep their length, so truncation checks still work
- * and only a retrieve of a very old item comes back without audio.
+ * and only a retrieve of an old item comes back without audio (and an echo of it plays the
+ * tone). The last item always keeps its audio, so the total may pass the cap only by an item
+ * that is alone larger: the session's input buffer holds less than the cap, so a committed turn
+ * never is.
  *
  * @module
  */
@@ -14,8 +17,8 @@ import { BYTES_PER_MS } from "../../shared/audio_format.ts";
 import { newId } from "../../shared/ids.ts";
 import type { Item } from "../../shared/events.ts";
 
-/** About 11.6 minutes of 24 kHz PCM16 kept per session. */
-export const MAX_CONVERSATION_AUDIO_BYTES = 32 * 1024 * 1024;
+/** 6 MiB: about 2.2 minutes of 24 kHz PCM16 kept per session (the last turns and replies). */
+export const MAX_CONVERSATION_AUDIO_BYTES = 6 * 1024 * 1024;
 
 /** An item and the audio of its content parts. */
 export interface StoredItem {
@@ -40,6 +43,11 @@ export class Conversation {
   /** Number of items. */
   get size(): number {
     return this.#order.length;
+  }
+
+  /** Bytes of audio held, over every item. */
+  get audioBytes(): number {
+    return this.#audioBytes;
   }
 
   /** Id of the last item, or null when empty. */

@@ -234,6 +234,33 @@ export function transcriptionUnavailable(): { type: string } & RequestProblem {
   };
 }
 
+/**
+ * An event larger than the public emulator accepts (`MAX_EVENT_BYTES`). Modelled: GA's own
+ * limit and text are unconfirmed; the code is the relay's, so that one mistake reads the same
+ * through the relay and straight to the emulator.
+ */
+export function eventTooLarge(size: number, maxBytes: number): RequestProblem {
+  return {
+    code: "relay_event_too_large",
+    message:
+      `Cannot accept an event of ${size} bytes: this server accepts at most ${maxBytes}. Send audio in smaller appends.`,
+    param: null,
+  };
+}
+
+/**
+ * `server_error` for a frame that arrives while too much already waits for the detector to
+ * load. Modelled: the emulator's own words.
+ */
+export function sessionStarting(waitingBytes: number): RequestProblem {
+  return {
+    code: null,
+    message:
+      `Cannot accept the event yet: the session is still starting and ${waitingBytes} bytes already wait for it. Send it again in a moment.`,
+    param: null,
+  };
+}
+
 /** `server_error` sent once when the voice activity detector cannot start. */
 export function vadUnavailable(): RequestProblem {
   return {

@@ -21,6 +21,16 @@
  * committed and whatever follows stays buffered. A turn's item thus holds
  * `audio_end_ms − audio_start_ms` of audio, the silence window included.
  *
+ * ## Memory
+ *
+ * Each session's memory is bounded however fast a client sends, in process or over a socket:
+ * - the input buffer keeps the last {@linkcode MAX_BUFFER_MS} (2 minutes, 5.76 MB) without a
+ *   commit; older audio is dropped;
+ * - the conversation keeps `MAX_CONVERSATION_AUDIO_BYTES` (6 MiB) of audio, dropping the
+ *   oldest items' bytes first (`conversation.ts`); a response echoes audio it shares;
+ * - frames that arrive while the detector loads wait up to {@linkcode MAX_PENDING_BYTES};
+ *   beyond that they are refused with a `server_error`.
+ *
  * @module
  */
 
@@ -63,6 +73,7 @@ import {
   notTruncatable,
   SESSION_EXPIRED_CLOSE_CODE,
   sessionExpiredReason,
+  sessionStarting,
   transcriptionUnavailable,
   unknownPreviousItem,
   unsupportedItem,
@@ -74,8 +85,10 @@ import type { VadEvent, VadOptions } from "./vad.ts";
 
 /** The least audio a manual commit accepts. */
 export const MIN_COMMIT_MS = 100;
-/** Longest input buffer kept without a commit; older audio is dropped (10 minutes). */
-export const MAX_BUFFER_MS = 10 * 60 * 1000;
+/** Longest input buffer kept without a commit; older audio is dropped (2 minutes, 5.76 MB). */
+export const MAX_BUFFER_MS = 2 * 60 * 1000;
+/** Bytes of frames kept while the detector loads; later frames get an error (4 MiB). */
+export const MAX_PENDING_BYTES = 4 * 1024 * 1024;
 /** setTimeout's longest delay (about 24.8 days); longer lifetimes are cut to it. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -172,6 +185,7 @@ export class EmulatedSession {
 
   /** Frames received while the detector loads; null once it is ready (or failed). */
   #pending: Frame[] | null = [];
+  #pendingBytes = 0;
   #vad: Vad | null = null;
   /** Ms of audio pushed to the detector, and its clock's offset from the session's. */
   #vadFedMs = 0;
@@ -199,6 +213,16 @@ export class EmulatedSession {
   /** The effective session configuration. */
   get session(): RealtimeSession {
     return this.#session;
+  }
+
+  /** Bytes of input audio buffered (not yet committed). */
+  get bufferedAudioBytes(): number {
+    return this.#buffer.byteLength;
+  }
+
+  /** Bytes of audio the conversation keeps. */
+  get storedAudioBytes(): number {
+    return this.#conversation.audioBytes;
   }
 
   /** Whether the session has ended (closed by either side or expired). */
@@ -237,7 +261,13 @@ export class EmulatedSession {
   receive(data: Frame): void {
     if (this.#closed) return;
     if (this.#pending !== null) {
+      const size = typeof data === "string" ? data.length : data.byteLength;
+      if (this.#pendingBytes + size > MAX_PENDING_BYTES) {
+        this.#sendProblem(sessionStarting(this.#pendingBytes), null, "server_error");
+        return;
+      }
       this.#pending.push(data);
+      this.#pendingBytes += size;
       return;
     }
     this.#handleFrame(data);
@@ -266,6 +296,7 @@ export class EmulatedSession {
   #drain(): void {
     const pending = this.#pending ?? [];
     this.#pending = null;
+    this.#pendingBytes = 0;
     for (const frame of pending) {
       if (this.#closed) return;
       this.#handleFrame(frame);

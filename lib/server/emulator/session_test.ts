@@ -11,7 +11,14 @@ import {
   TestClient,
 } from "./_test_client.ts";
 import { linearToMuLaw, muLawToLinear } from "./g711.ts";
-import { EmulatedSession, type Vad, vadOptionsFor } from "./session.ts";
+import { MAX_CONVERSATION_AUDIO_BYTES } from "./conversation.ts";
+import {
+  EmulatedSession,
+  MAX_BUFFER_MS,
+  MAX_PENDING_BYTES,
+  type Vad,
+  vadOptionsFor,
+} from "./session.ts";
 import { type VadEvent, type VadOptions, VoiceActivityDetector } from "./vad.ts";
 
 const ID = /^[0-9A-Za-z]{21}$/;
@@ -787,4 +794,89 @@ Deno.test("an idle session with its real detector holds a few KB of heap", async
   const perSession = (Deno.memoryUsage().heapUsed - before) / count;
   for (const session of sessions) session.dispose();
   ok(perSession < 16 * 1024, `an idle session grew the heap by ${Math.round(perSession)} bytes`);
+});
+
+// ---- memory caps ------------------------------------------------------------------------------
+
+Deno.test("EmulatedSession keeps at most MAX_BUFFER_MS of uncommitted input however much is appended", async () => {
+  const { session, sent } = direct(new ScriptedVad([]));
+  session.start();
+  await tick();
+  const cap = MAX_BUFFER_MS * BYTES_PER_MS;
+  const second = JSON.stringify({
+    type: "input_audio_buffer.append",
+    audio: encodeBase64(silence(1000)),
+  });
+  // Ten minutes of audio, five times the cap, with no commit.
+  for (let i = 0; i < 600; i++) {
+    session.receive(second);
+    ok(session.bufferedAudioBytes <= cap, `${session.bufferedAudioBytes} bytes buffered`);
+  }
+  equal(session.bufferedAudioBytes, cap);
+  equal(sent.filter((e) => e.type === "error").length, 0);
+  session.receive(JSON.stringify({ type: "input_audio_buffer.commit" }));
+  equal(session.bufferedAudioBytes, 0);
+  equal(session.storedAudioBytes, cap, "the commit took the last two minutes");
+  session.dispose();
+});
+
+Deno.test("EmulatedSession keeps at most MAX_CONVERSATION_AUDIO_BYTES of conversation audio, dropping the oldest", async () => {
+  const { session, sent } = direct(new ScriptedVad([]));
+  session.start();
+  await tick();
+  const cap = MAX_CONVERSATION_AUDIO_BYTES;
+  const minute = JSON.stringify({
+    type: "input_audio_buffer.append",
+    audio: encodeBase64(silence(60_000)),
+  });
+  let total = 0;
+  for (let turn = 0; turn < 12; turn++) {
+    // A one-minute user turn, committed…
+    session.receive(minute);
+    session.receive(JSON.stringify({ type: "input_audio_buffer.commit" }));
+    // …and an assistant item with 1.5 MB of audio of its own.
+    session.receive(JSON.stringify({
+      type: "conversation.item.create",
+      item: {
+        type: "message",
+        role: "assistant",
+        content: [{ type: "output_audio", audio: encodeBase64(silence(31_250)) }],
+      },
+    }));
+    total += 60_000 * BYTES_PER_MS + 31_250 * BYTES_PER_MS;
+    ok(session.storedAudioBytes <= cap, `${session.storedAudioBytes} bytes stored`);
+  }
+  ok(total > 4 * cap, "far more than the cap went in");
+  ok(session.storedAudioBytes > cap / 2, "the newest items keep their audio");
+  equal(sent.filter((e) => e.type === "error").length, 0);
+  // The newest user turn is still there to echo, whole.
+  const committed = sent.filter((e) => e.type === "input_audio_buffer.committed");
+  session.receive(JSON.stringify({
+    type: "conversation.item.retrieve",
+    item_id: committed.at(-1)!.item_id,
+  }));
+  const retrieved = sent.at(-1)!;
+  equal(retrieved.type, "conversation.item.retrieved");
+  equal(decodeBase64(retrieved.item.content[0].audio).length, 60_000 * BYTES_PER_MS);
+  session.dispose();
+});
+
+Deno.test("EmulatedSession refuses frames past MAX_PENDING_BYTES while the detector loads, and handles the rest in order", async () => {
+  const { promise, resolve } = Promise.withResolvers<Vad>();
+  const { session, sent } = direct(promise);
+  session.start();
+  const frame = JSON.stringify({
+    type: "input_audio_buffer.append",
+    audio: encodeBase64(silence(10_000)),
+  });
+  const fits = Math.floor(MAX_PENDING_BYTES / frame.length);
+  for (let i = 0; i < fits + 3; i++) session.receive(frame);
+  const refused = sent.filter((e) => e.type === "error");
+  equal(refused.length, 3);
+  equal(refused[0].error.type, "server_error");
+  match(refused[0].error.message, /still starting/);
+  resolve(new ScriptedVad([]));
+  await tick();
+  equal(session.bufferedAudioBytes, Math.min(fits * 10_000, MAX_BUFFER_MS) * BYTES_PER_MS);
+  session.dispose();
 });

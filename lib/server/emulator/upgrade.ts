@@ -7,6 +7,7 @@
  */
 
 import { errorEvent } from "../../shared/events.ts";
+import { eventTooLarge } from "./errors.ts";
 import { checkHandshake, offeredProtocols, selectProtocol } from "./handshake.ts";
 import { checkEmulatorOptions, EmulatedSession } from "./session.ts";
 import { VoiceActivityDetector } from "./vad.ts";
@@ -24,8 +25,16 @@ export interface EmulatorOptions {
    * @default {2}
    */
   speedup?: number;
+  /**
+   * Frames larger than this many bytes are answered with an `error` (code
+   * `relay_event_too_large`) and not handled; the session goes on.
+   * @default {Infinity}
+   */
+  maxEventBytes?: number;
   /** Optional structured logger. */
   log?: (msg: string, fields?: Record<string, unknown>) => void;
+  /** Called once when the upgraded socket has closed (not for a refused upgrade). */
+  onClose?: () => void;
 }
 
 /**
@@ -59,6 +68,14 @@ export function handleRealtimeUpgrade(req: Request, options: EmulatorOptions = {
   socket.binaryType = "arraybuffer";
 
   let session: EmulatedSession | undefined;
+  let closed = false;
+  const onClose = () => {
+    session?.dispose();
+    if (closed) return;
+    closed = true;
+    options.onClose?.();
+  };
+  const { onClose: _, maxEventBytes = Infinity, ...sessionOptions } = options;
   socket.onopen = () => {
     if (!handshake.ok) {
       const { code, message, param, closeCode, closeReason } = handshake.problem;
@@ -77,7 +94,7 @@ export function handleRealtimeUpgrade(req: Request, options: EmulatorOptions = {
     }, {
       model: handshake.model,
       createVad: (vadOptions) => VoiceActivityDetector.create(vadOptions),
-      ...definedOnly(options),
+      ...definedOnly(sessionOptions),
     });
     options.log?.("emulator session started", {
       session_id: session.session.id,
@@ -85,10 +102,31 @@ export function handleRealtimeUpgrade(req: Request, options: EmulatorOptions = {
     });
     session.start();
   };
-  socket.onmessage = (event: MessageEvent) => session?.receive(event.data);
-  socket.onclose = () => session?.dispose();
-  socket.onerror = () => session?.dispose();
+  socket.onmessage = (event: MessageEvent) => {
+    if (!session) return;
+    const size = frameBytes(event.data, maxEventBytes);
+    if (size > maxEventBytes) {
+      const { code, message, param } = eventTooLarge(size, maxEventBytes);
+      if (socket.readyState === WebSocket.OPEN) {
+        socket.send(JSON.stringify(errorEvent(code, message, { param })));
+      }
+      return;
+    }
+    session.receive(event.data);
+  };
+  socket.onclose = onClose;
+  socket.onerror = onClose;
   return response;
+}
+
+/**
+ * The size of a frame in bytes: exact for binary, and for text exact only when it could be
+ * over `limit` (UTF-8 takes at most 3 bytes per UTF-16 unit), so most frames are not encoded.
+ */
+function frameBytes(data: string | ArrayBuffer, limit: number): number {
+  if (typeof data !== "string") return data.byteLength;
+  if (data.length * 3 <= limit) return data.length;
+  return new TextEncoder().encode(data).length;
 }
 
 function notAnUpgrade(): Response {

@@ -5,6 +5,7 @@
  * @module
  */
 import { VOICES } from "@/lib/shared/session_config.ts";
+import { DEFAULT_PRICE_TABLE, parsePriceTable, type PriceTable } from "./prices.ts";
 
 export type UpstreamKind = "local" | "openai" | "azure";
 
@@ -67,6 +68,21 @@ export interface Config {
   eventRate: Rate | null;
   /** Set on Deno Deploy (`DENO_DEPLOYMENT_ID`): the request's own origin is allowed. */
   deployment: string | null;
+  /**
+   * `KV_PATH`: the Deno KV store for shared state: null for `Deno.openKv()` (Deno's own storage
+   * locally, the managed database on Deno Deploy), a file path, `:memory:`, or a `denokv` URL.
+   */
+  kvPath: string | null;
+  /** `ACCESS_CODES`: codes that unlock tickets; empty when the service is open. */
+  accessCodes: string[];
+  /** `DAILY_MINUTES_PER_CLIENT`: minutes of session time per client per UTC day; null: off. */
+  dailyMinutesPerClient: number | null;
+  /** `DAILY_MINUTES_TOTAL`: minutes of session time for the whole service per UTC day; null: off. */
+  dailyMinutesTotal: number | null;
+  /** `PRICE_TABLE`: prices for the usage estimate (the built-in `gpt-realtime` ones by default). */
+  priceTable: PriceTable;
+  /** `METRICS_TOKEN`: when set, `/metrics` needs it as a bearer. */
+  metricsToken: string | null;
 }
 
 /** A token bucket: `burst` at once, then `count` per `windowMs`. */
@@ -124,6 +140,24 @@ export function parseRate(name: string, text: string, defaultBurst: number): Rat
   return { count, windowMs: RATE_UNITS[match[2]], burst };
 }
 
+/** Reads minutes such as `60` or `0.5`, or `off` (null); `fallback` when unset. */
+function minutes(
+  env: Record<string, string | undefined>,
+  name: string,
+  fallback: number | null,
+): number | null {
+  const text = (env[name] ?? "").trim();
+  if (text === "") return fallback;
+  if (text === "off") return null;
+  const value = Number(text);
+  if (!(value > 0) || !Number.isFinite(value)) {
+    throw new ConfigError(
+      `Cannot read ${name}: ${JSON.stringify(text)} is not a number of minutes > 0, or off`,
+    );
+  }
+  return value;
+}
+
 /** Reads a positive factor such as `2` or `1.5`, or `off` (null). */
 function factor(env: Record<string, string | undefined>, name: string, fallback: number) {
   const text = (env[name] ?? "").trim();
@@ -170,6 +204,15 @@ function origin(name: string, text: string): string {
  * stays well under the common soft limit of 1024 open files.
  */
 export const DEFAULT_MAX_SESSIONS = 300;
+
+function priceTable(text: string | null): PriceTable {
+  if (text === null) return DEFAULT_PRICE_TABLE;
+  try {
+    return parsePriceTable(text);
+  } catch (error) {
+    throw new ConfigError(`Cannot read PRICE_TABLE: ${(error as Error).message}`, { cause: error });
+  }
+}
 
 function randomSecret(): string {
   const bytes = crypto.getRandomValues(new Uint8Array(32));
@@ -252,6 +295,12 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     maxAudioSpeed: factor(env, "MAX_AUDIO_SPEED", 2),
     eventRate: parseRate("EVENT_RATE_PER_SESSION", get("EVENT_RATE_PER_SESSION") ?? "20/s", 20),
     deployment: get("DENO_DEPLOYMENT_ID"),
+    kvPath: get("KV_PATH"),
+    accessCodes: (get("ACCESS_CODES") ?? "").split(",").map((c) => c.trim()).filter(Boolean),
+    dailyMinutesPerClient: minutes(env, "DAILY_MINUTES_PER_CLIENT", 60),
+    dailyMinutesTotal: minutes(env, "DAILY_MINUTES_TOTAL", null),
+    priceTable: priceTable(get("PRICE_TABLE")),
+    metricsToken: get("METRICS_TOKEN"),
   });
 }
 
@@ -269,6 +318,17 @@ export function describeConfig(config: Config): Record<string, unknown> {
     trustProxy: config.trustProxy,
     publicOrigin: config.publicOrigin ?? "unset",
     maxSessions: config.maxSessions,
+    kv: config.kvPath === null
+      ? "default"
+      : config.kvPath === ":memory:"
+      ? "memory"
+      : /^https?:\/\//.test(config.kvPath)
+      ? "remote"
+      : "file",
+    accessCodes: config.accessCodes.length,
+    dailyMinutesPerClient: config.dailyMinutesPerClient ?? "off",
+    dailyMinutesTotal: config.dailyMinutesTotal ?? "off",
+    metricsToken: config.metricsToken ? "set" : "unset",
   };
 }
 
@@ -278,8 +338,14 @@ export function describeConfig(config: Config): Record<string, unknown> {
  * of one or two characters would turn every occurrence of those letters into a mask.
  */
 export function configSecrets(config: Readonly<Config>): string[] {
-  return [config.openaiApiKey, config.azureApiKey, config.relaySecret, config.emulatorKey]
-    .filter((s): s is string => s !== null && s.length >= MIN_SECRET_LENGTH);
+  return [
+    config.openaiApiKey,
+    config.azureApiKey,
+    config.relaySecret,
+    config.emulatorKey,
+    config.metricsToken,
+    ...config.accessCodes,
+  ].filter((s): s is string => s !== null && s.length >= MIN_SECRET_LENGTH);
 }
 
 /** Secrets shorter than this are not redacted literally (see {@linkcode configSecrets}). */

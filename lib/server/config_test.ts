@@ -56,3 +56,29 @@ Deno.test("describeConfig() shows whether secrets are set, never the secrets", (
   match(text, /"openaiApiKey":"set"/);
   match(text, /"relaySecret":"set"/);
 });
+
+Deno.test("loadConfig() reads the hosting variables: KV, access codes, budgets, prices, metrics token", () => {
+  const defaults = loadConfig({});
+  equal(defaults.kvPath, null);
+  equal(defaults.accessCodes.length, 0);
+  equal(defaults.dailyMinutesPerClient, 60);
+  equal(defaults.dailyMinutesTotal, null);
+  equal(defaults.priceTable.model, "gpt-realtime");
+  equal(defaults.metricsToken, null);
+  const set = loadConfig({
+    KV_PATH: ":memory:",
+    ACCESS_CODES: " class-a , class-b,,",
+    DAILY_MINUTES_PER_CLIENT: "0.5",
+    DAILY_MINUTES_TOTAL: "600",
+    METRICS_TOKEN: "metrics-token-1",
+    PRICE_TABLE: JSON.stringify({ model: "m", takenOn: "2026-12-01", perMillion: {} }),
+  });
+  equal(set.kvPath, ":memory:");
+  equal(JSON.stringify(set.accessCodes), '["class-a","class-b"]');
+  equal(set.dailyMinutesPerClient, 0.5);
+  equal(set.dailyMinutesTotal, 600);
+  equal(set.priceTable.model, "m");
+  equal(loadConfig({ DAILY_MINUTES_PER_CLIENT: "off" }).dailyMinutesPerClient, null);
+  throws(() => loadConfig({ DAILY_MINUTES_TOTAL: "-1" }), /DAILY_MINUTES_TOTAL/);
+  throws(() => loadConfig({ PRICE_TABLE: "{" }), /PRICE_TABLE/);
+});

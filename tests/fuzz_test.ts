@@ -23,7 +23,7 @@ import fc from "fast-check";
 import WebSocket from "ws";
 import { FRAME_BYTES } from "@/lib/shared/audio_format.ts";
 import { encodeBase64 } from "@/lib/shared/base64.ts";
-import { CLIENT_EVENT_TYPES, parseClientEvent } from "@/lib/shared/events.ts";
+import { CLIENT_EVENT_TYPES, parseClientEvent } from "@/lib/shared/realtime/mod.ts";
 import { checkClientEvent } from "@/lib/server/relay_policy.ts";
 import { readWav } from "@/lib/server/wav.ts";
 import { startTestServer } from "./server.ts";

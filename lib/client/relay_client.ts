@@ -14,7 +14,7 @@
  * @module
  */
 import { encodeBase64 } from "@/lib/shared/base64.ts";
-import type { ServerEvent } from "@/lib/shared/events.ts";
+import type { ServerEvent } from "@/lib/shared/realtime/mod.ts";
 import { type Disconnect, ReconnectPolicy } from "./reconnect.ts";
 
 export type ConnectionState = "idle" | "connecting" | "open" | "reconnecting" | "failed" | "closed";

@@ -14,7 +14,7 @@
 import { FRAME_BYTES, WIRE_SAMPLE_RATE } from "@/lib/shared/audio_format.ts";
 import { decodeBase64 } from "@/lib/shared/base64.ts";
 import { COACH_TURN_DETECTION } from "@/lib/shared/coach_session.ts";
-import type { ServerEvent } from "@/lib/shared/events.ts";
+import type { ServerEvent } from "@/lib/shared/realtime/mod.ts";
 import { truncateEndMs } from "./barge_in.ts";
 import { describeMicrophoneError, MicCapture } from "./mic_capture.ts";
 import { Player } from "./player.ts";

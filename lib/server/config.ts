@@ -4,7 +4,7 @@
  *
  * @module
  */
-import { VOICES } from "@/lib/shared/session_config.ts";
+import { VOICES } from "@/lib/shared/realtime/mod.ts";
 import { DEFAULT_PRICE_TABLE, parsePriceTable, type PriceTable } from "./prices.ts";
 
 export type UpstreamKind = "local" | "openai" | "azure";

@@ -35,7 +35,7 @@ import {
   errorEvent,
   parseClientEvent,
   type ParseOptions,
-} from "@/lib/shared/events.ts";
+} from "@/lib/shared/realtime/mod.ts";
 import type { Config } from "./config.ts";
 import type { Logger } from "./log.ts";
 import type { RelayMetrics } from "./metrics.ts";

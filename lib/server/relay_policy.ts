@@ -17,7 +17,7 @@
  */
 import { COACH_TURN_DETECTION } from "@/lib/shared/coach_session.ts";
 import { BYTES_PER_MS, WIRE_SAMPLE_RATE } from "@/lib/shared/audio_format.ts";
-import type { ClientEvent } from "@/lib/shared/events.ts";
+import type { ClientEvent } from "@/lib/shared/realtime/mod.ts";
 import type { Config, Rate } from "./config.ts";
 import { TokenBucket } from "./token_bucket.ts";
 

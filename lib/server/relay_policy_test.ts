@@ -1,5 +1,5 @@
 import { deepEqual, equal, match, ok } from "node:assert/strict";
-import { parseClientEvent } from "@/lib/shared/events.ts";
+import { parseClientEvent } from "@/lib/shared/realtime/mod.ts";
 import { loadConfig } from "./config.ts";
 import {
   ALLOWED_EVENTS,

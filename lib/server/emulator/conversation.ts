@@ -15,7 +15,7 @@
 
 import { BYTES_PER_MS } from "../../shared/audio_format.ts";
 import { newId } from "../../shared/ids.ts";
-import type { Item } from "../../shared/events.ts";
+import type { Item } from "../../shared/realtime/mod.ts";
 
 /** 6 MiB: about 2.2 minutes of 24 kHz PCM16 kept per session (the last turns and replies). */
 export const MAX_CONVERSATION_AUDIO_BYTES = 6 * 1024 * 1024;

@@ -1,5 +1,5 @@
 import { deepEqual, equal, throws } from "node:assert/strict";
-import type { Item } from "../../shared/events.ts";
+import type { Item } from "../../shared/realtime/mod.ts";
 import { Conversation, MAX_CONVERSATION_AUDIO_BYTES } from "./conversation.ts";
 
 function user(id: string): Item {

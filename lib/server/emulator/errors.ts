@@ -1,6 +1,6 @@
 /**
  * The emulator's error catalogue: every `error` the emulated Realtime service sends that the
- * shared parser (`lib/shared/events.ts`) does not already produce, as a function returning
+ * shared parser (`lib/shared/realtime/parse.ts`) does not already produce, as a function returning
  * the GA `code`, `param` and message (PROTOCOL.md §2.3, §6, §7).
  *
  * Messages quoted in PROTOCOL.md are reproduced exactly (GA's own sentences end with a
@@ -10,7 +10,7 @@
  * @module
  */
 
-import type { RequestProblem } from "../../shared/events.ts";
+import type { RequestProblem } from "../../shared/realtime/mod.ts";
 
 /** A problem that also ends the connection (handshake failures, after the 101). */
 export interface FatalProblem extends RequestProblem {

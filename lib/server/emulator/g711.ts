@@ -7,7 +7,7 @@
  * @module
  */
 
-import type { AudioFormat } from "../../shared/events.ts";
+import type { AudioFormat } from "../../shared/realtime/mod.ts";
 
 export type G711Law = "mu" | "a";
 

@@ -25,7 +25,7 @@ import type {
   ResponseUsage,
   ServerEvent,
   Voice,
-} from "../../shared/events.ts";
+} from "../../shared/realtime/mod.ts";
 
 /** Audio per `response.output_audio.delta`. */
 export const CHUNK_MS = 100;

@@ -1,7 +1,7 @@
 import { deepEqual, equal, match, ok, throws } from "node:assert/strict";
 import { BYTES_PER_MS } from "../../shared/audio_format.ts";
 import { decodeBase64 } from "../../shared/base64.ts";
-import type { ServerEvent } from "../../shared/events.ts";
+import type { ServerEvent } from "../../shared/realtime/mod.ts";
 import {
   echoContent,
   EchoResponse,

@@ -57,7 +57,7 @@ import {
   type TurnDetection,
   type UserMessageItem,
   validateSessionUpdate,
-} from "../../shared/events.ts";
+} from "../../shared/realtime/mod.ts";
 import { newId } from "../../shared/ids.ts";
 import { InputAudioBuffer, msToBytePosition } from "./audio_buffer.ts";
 import { Conversation, ROOT_ITEM_ID } from "./conversation.ts";

@@ -4,7 +4,7 @@
  */
 import { FRAME_BYTES } from "../../shared/audio_format.ts";
 import { encodeBase64 } from "../../shared/base64.ts";
-import { parseClientEvent } from "../../shared/events.ts";
+import { parseClientEvent } from "../../shared/realtime/mod.ts";
 import { readWav } from "../wav.ts";
 import { EmulatedSession } from "./session.ts";
 import { VoiceActivityDetector } from "./vad.ts";

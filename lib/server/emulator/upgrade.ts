@@ -6,7 +6,7 @@
  * @module
  */
 
-import { errorEvent } from "../../shared/events.ts";
+import { errorEvent } from "../../shared/realtime/mod.ts";
 import { eventTooLarge } from "./errors.ts";
 import { checkHandshake, offeredProtocols, selectProtocol } from "./handshake.ts";
 import { checkEmulatorOptions, EmulatedSession } from "./session.ts";

@@ -1,5 +1,5 @@
 import { deepEqual, equal, match, notEqual, throws } from "node:assert/strict";
-import { DEFAULT_INSTRUCTIONS } from "../../shared/events.ts";
+import { DEFAULT_INSTRUCTIONS } from "../../shared/realtime/mod.ts";
 import { startEmulator, TestClient } from "./_test_client.ts";
 import { handleRealtimeUpgrade } from "./upgrade.ts";
 

@@ -8,7 +8,7 @@ import { build } from "./framework/builder.ts";
 import { ENTRIES } from "./build.ts";
 import { readEnv } from "./main.ts";
 import { loadConfig } from "@/lib/server/config.ts";
-import { startServer } from "@/lib/server/server.ts";
+import { startApp } from "./app.ts";
 
 const assets = await build({ entries: ENTRIES, minify: false });
-await startServer(loadConfig({ LOG_LEVEL: "debug", ...await readEnv() }), { assets });
+await startApp(loadConfig({ LOG_LEVEL: "debug", ...await readEnv() }), { assets });

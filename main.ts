@@ -6,7 +6,7 @@
  */
 import { parse } from "dotenv";
 import { loadConfig } from "@/lib/server/config.ts";
-import { startServer } from "@/lib/server/server.ts";
+import { startApp } from "./app.ts";
 
 /** Environment from `.env` (if any) overlaid by the real environment. */
 export async function readEnv(): Promise<Record<string, string>> {
@@ -20,7 +20,7 @@ export async function readEnv(): Promise<Record<string, string>> {
 }
 
 if (import.meta.main) {
-  const server = await startServer(loadConfig(await readEnv()));
+  const server = await startApp(loadConfig(await readEnv()));
   for (const signal of ["SIGTERM", "SIGINT"] as const) {
     Deno.addSignalListener(signal, () => {
       server.logger.info("shutting down", { signal });

@@ -13,15 +13,16 @@
 import { analyzeDelivery } from "../lib/shared/delivery.ts";
 import {
   espeakSet,
-  pauseClip,
+  fixture,
+  PAUSE_SECONDS,
+  pauseDelivery,
   pitchSpread,
   readMono,
   recordingSet,
   type Sample,
   score,
-} from "../tests/fixtures/delivery/corpus.ts";
+} from "../testing/delivery_corpus.ts";
 
-const PAUSE_SECONDS = 0.7;
 const percent = (x: number) => `${(100 * x).toFixed(1)} %`;
 
 /** Impulses every `rate / f0` samples, rounded to the nearest sample. */
@@ -93,17 +94,14 @@ try {
     );
   }
 
-  const { samples: paused, rate } = await readMono(await pauseClip(dir, PAUSE_SECONDS));
-  const pause = analyzeDelivery(paused, rate);
+  const pause = await pauseDelivery(dir);
   lines.push(
     `| ${PAUSE_SECONDS} s pause between two recorded sentences | ${pause.pauses} pause of ${
       pause.longestPauseSeconds.toFixed(2)
     } s (error ${(pause.longestPauseSeconds - PAUSE_SECONDS).toFixed(2)} s) |`,
   );
 
-  const { samples: turn, rate: turnRate } = await readMono(
-    new URL("../tests/fixtures/delivery/jfk.wav", import.meta.url),
-  );
+  const { samples: turn, rate: turnRate } = await readMono(fixture("jfk.wav"));
   const seconds = turn.length / turnRate;
   let sink = 0;
   const analysis = time(() => {

@@ -9,10 +9,9 @@
  */
 import { analyzeDelivery } from "../lib/shared/delivery.ts";
 import { readWav } from "../lib/server/wav.ts";
+import { fixturePath } from "../testing/fixtures.ts";
 
-const wav = readWav(
-  await Deno.readFile(new URL("../tests/fixtures/delivery/jfk.wav", import.meta.url)),
-);
+const wav = readWav(await Deno.readFile(fixturePath("delivery/jfk.wav")));
 const samples = Float32Array.from(wav.samples, (s) => s / 32768);
 const group = `one ${(samples.length / wav.sampleRate).toFixed(1)} s turn`;
 let sink = 0;

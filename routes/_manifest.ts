@@ -10,6 +10,7 @@ import * as index from "./index.tsx";
 import * as healthz from "./healthz.ts";
 import * as metrics from "./metrics.ts";
 import * as session from "./api/session.ts";
+import * as access from "./api/access.ts";
 import * as relay from "./api/relay.ts";
 import * as realtime from "./v1/realtime.ts";
 
@@ -20,6 +21,7 @@ export const manifest: Manifest<AppState> = {
     "/healthz": healthz,
     "/metrics": metrics,
     "/api/session": session,
+    "/api/access": access,
     "/api/relay": relay,
     "/v1/realtime": realtime,
   },

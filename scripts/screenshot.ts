@@ -5,8 +5,8 @@
  *
  * @module
  */
-import { startTestServer } from "../tests/server.ts";
-import { VoicePage } from "../tests/voice_page.ts";
+import { startTestServer } from "@/testing/server.ts";
+import { VoicePage } from "@/testing/voice_page.ts";
 
 await using server = await startTestServer({ LOG_LEVEL: "silent" });
 await using voice = await VoicePage.open(server.url);

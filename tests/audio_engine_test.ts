@@ -12,7 +12,7 @@ import { deepEqual, equal, ok } from "node:assert/strict";
 import type { Page } from "playwright-core";
 import { build, readAssets } from "../framework/builder.ts";
 import { ENTRIES } from "../build.ts";
-import { launchBrowser } from "./browser.ts";
+import { launchBrowser } from "@/testing/browser.ts";
 
 const ROOT = new URL("../", import.meta.url);
 

@@ -5,90 +5,16 @@
  * before the upgrade; a malformed upgrade does not keep its session slot.
  */
 import { equal, match, ok } from "node:assert/strict";
-import { startTestServer } from "./server.ts";
-import { denoEnv, denoRunArgs, withServerV8Flags } from "./server_process.ts";
-import { rawRequest } from "./raw_http.ts";
-import { openRelay } from "./ws_client.ts";
-
-const ROOT = new URL("..", import.meta.url).pathname;
+import { rawRequest, UPGRADE_HEADERS } from "@/testing/raw_http.ts";
+import { startTestServer } from "@/testing/server.ts";
+import { startServerProcess } from "@/testing/server_process.ts";
+import { sleep, waitFor } from "@/testing/wait.ts";
+import { openRelay, relayUrl } from "@/testing/ws_client.ts";
 
 /** The descriptor limit the server runs under (soft and hard). */
 const OPEN_FILES = 400;
 /** Idle connections opened against it: well past the limit. */
 const IDLE_CONNECTIONS = 600;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-/**
- * `main.ts` under `ulimit -n <openFiles>` (bash `exec`s Deno, so the pid is the server's),
- * resolved once it logs that it listens. Log lines are collected in `logs`.
- */
-async function startLimitedServer(openFiles: number) {
-  const child = new Deno.Command("bash", {
-    args: [
-      "-c",
-      `ulimit -n ${openFiles} && exec "$0" "$@"`,
-      Deno.execPath(),
-      ...denoRunArgs("main.ts", withServerV8Flags()),
-    ],
-    cwd: ROOT,
-    clearEnv: true,
-    env: { ...denoEnv(), PORT: "0", HOSTNAME: "127.0.0.1", LOG_LEVEL: "info" },
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  const logs: string[] = [];
-  const listening = Promise.withResolvers<string>();
-  let exited = false;
-  const status = child.status.then((s) => {
-    exited = true;
-    return s;
-  });
-  const reading = (async () => {
-    let pending = "";
-    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
-      pending += chunk;
-      const lines = pending.split("\n");
-      pending = lines.pop()!;
-      for (const line of lines) {
-        logs.push(line);
-        if (line.includes('"msg":"listening"')) listening.resolve(JSON.parse(line).url);
-      }
-    }
-    listening.reject(new Error(`Cannot start main.ts: it exited first\n${logs.join("\n")}`));
-  })();
-  const timer = setTimeout(
-    () => listening.reject(new Error("Cannot start main.ts: no 'listening' line within 30 s")),
-    30_000,
-  );
-  const stop = async () => {
-    if (!exited) {
-      try {
-        child.kill("SIGKILL");
-      } catch { /* already gone */ }
-    }
-    await status;
-    await reading;
-  };
-  try {
-    const url = await listening.promise;
-    return {
-      url,
-      port: Number(new URL(url).port),
-      logs,
-      alive: () => !exited,
-      [Symbol.asyncDispose]: stop,
-    };
-  } catch (error) {
-    await stop();
-    throw error;
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** Lines of `logs` whose message is `msg`. */
 function logged(logs: string[], msg: string): string[] {
@@ -114,7 +40,7 @@ Deno.test({
   name:
     "a server limited to 400 descriptors survives 600 idle connections and serves once they close",
   async fn() {
-    await using server = await startLimitedServer(OPEN_FILES);
+    await using server = await startServerProcess({}, { openFiles: OPEN_FILES });
     equal((await tryGet(`${server.url}/healthz`))?.status, 200);
     const conns: Deno.Conn[] = [];
     let refused = 0;
@@ -185,13 +111,10 @@ Deno.test("MAX_SESSIONS refuses relay sessions beyond the cap with 503 before th
   });
   const first = await openRelay(server.url);
   const second = await openRelay(server.url);
-  const { relay } = await (await fetch(`${server.url}/api/session`, { method: "POST" })).json();
-  const refused = await rawRequest(server.port, "GET", relay, {
+  const relay = new URL(await relayUrl(server.url));
+  const refused = await rawRequest(server.port, "GET", relay.pathname + relay.search, {
     host: `127.0.0.1:${server.port}`,
-    upgrade: "websocket",
-    connection: "Upgrade",
-    "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==",
-    "sec-websocket-version": "13",
+    ...UPGRADE_HEADERS,
   });
   equal(refused.status, 503);
   equal(refused.headers.get("retry-after"), "5");
@@ -202,8 +125,7 @@ Deno.test("MAX_SESSIONS refuses relay sessions beyond the cap with 503 before th
   );
   // Tickets are still issued, and a slot freed by a session that ended is given out again.
   await first.close();
-  const start = performance.now();
-  while (server.state.sessions.reserved > 1 && performance.now() - start < 5000) await sleep(10);
+  await waitFor(() => server.state.sessions.reserved <= 1, { what: "a freed slot" });
   const third = await openRelay(server.url);
   equal(server.state.sessions.reserved, 2);
   await second.close();

@@ -5,26 +5,16 @@
  * same figures.
  */
 import { ok } from "node:assert/strict";
-import { tempDir } from "./temp_dir.ts";
-import {
-  espeakSet,
-  pauseClip,
-  pitchSpread,
-  readMono,
-  recordingSet,
-  type Sample,
-  score,
-} from "./fixtures/delivery/corpus.ts";
-import { analyzeDelivery } from "@/lib/shared/delivery.ts";
+import * as corpus from "@/testing/delivery_corpus.ts";
+import { tempDir } from "@/testing/temp_dir.ts";
 
 /** Targets from the issue: median relative error and the ratio to the estimator's error. */
 const MAX_MEDIAN_RELATIVE_ERROR = 0.06;
 const MAX_ERROR_RATIO = 0.5;
 const MAX_PITCH_SPREAD = 0.12;
-const PAUSE_SECONDS = 0.7;
 const PAUSE_TOLERANCE = 0.15;
 
-function table(samples: Sample[]): string {
+function table(samples: corpus.Sample[]): string {
   return samples.map((s) =>
     `${s.source.slice(0, 24).padEnd(24)} ${
       String(s.variant).padStart(4)
@@ -34,8 +24,8 @@ function table(samples: Sample[]): string {
   ).join("\n");
 }
 
-function assertCounts(samples: Sample[], what: string): void {
-  const s = score(samples);
+function assertCounts(samples: corpus.Sample[], what: string): void {
+  const s = corpus.score(samples);
   const detail = `${what}: ${JSON.stringify(s)}\n${table(samples)}`;
   ok(
     s.medianRelativeError <= MAX_MEDIAN_RELATIVE_ERROR,
@@ -49,10 +39,10 @@ function assertCounts(samples: Sample[], what: string): void {
 
 Deno.test("analyzeDelivery() counts the syllables of recorded speech at 0.75–1.3× tempo within the targets, and its pitch holds across tempo", async () => {
   await using dir = await tempDir("delivery_accuracy_");
-  const samples = await recordingSet(dir.path);
+  const samples = await corpus.recordingSet(dir.path);
   ok(samples.length === 40);
   assertCounts(samples, "recorded speech");
-  for (const { source, spread } of pitchSpread(samples)) {
+  for (const { source, spread } of corpus.pitchSpread(samples)) {
     ok(
       spread <= MAX_PITCH_SPREAD,
       `${source}: pitch moved ${(spread * 100).toFixed(1)} % with tempo`,
@@ -62,7 +52,7 @@ Deno.test("analyzeDelivery() counts the syllables of recorded speech at 0.75–1
 
 Deno.test("analyzeDelivery() counts the syllables of espeak-ng speech at 120, 160 and 220 wpm within the targets", async () => {
   await using dir = await tempDir("delivery_accuracy_");
-  const samples = await espeakSet(dir.path);
+  const samples = await corpus.espeakSet(dir.path);
   ok(samples.length === 15);
   assertCounts(samples, "espeak-ng speech");
   // Faster speech must read as faster: the rate rises with espeak-ng's words per minute.
@@ -74,11 +64,10 @@ Deno.test("analyzeDelivery() counts the syllables of espeak-ng speech at 120, 16
 
 Deno.test("analyzeDelivery() measures a 0.7 s pause between two recorded sentences within ±0.15 s", async () => {
   await using dir = await tempDir("delivery_accuracy_");
-  const { samples, rate } = await readMono(await pauseClip(dir.path, PAUSE_SECONDS));
-  const d = analyzeDelivery(samples, rate);
+  const d = await corpus.pauseDelivery(dir.path);
   ok(d.pauses === 1, `expected one pause, got ${JSON.stringify(d)}`);
   ok(
-    Math.abs(d.longestPauseSeconds - PAUSE_SECONDS) <= PAUSE_TOLERANCE,
+    Math.abs(d.longestPauseSeconds - corpus.PAUSE_SECONDS) <= PAUSE_TOLERANCE,
     `pause measured as ${d.longestPauseSeconds} s`,
   );
 });

@@ -1,6 +1,6 @@
 import { deepEqual, equal, match } from "node:assert/strict";
-import { launchBrowser } from "./browser.ts";
-import { startTestServer } from "./server.ts";
+import { launchBrowser } from "@/testing/browser.ts";
+import { startTestServer } from "@/testing/server.ts";
 
 Deno.test("the page renders on the server and its island hydrates in Chromium", async () => {
   await using server = await startTestServer();

@@ -14,14 +14,19 @@ import { Redactor } from "@/lib/server/redact.ts";
 import { RelaySession } from "@/lib/server/relay.ts";
 import { upstreamTarget } from "@/lib/server/upstream.ts";
 import { WAV_HEADER_BYTES } from "@/lib/server/wav.ts";
-import { encodeBase64 } from "@/lib/shared/base64.ts";
 import { FRAME_BYTES } from "@/lib/shared/audio_format.ts";
-import { FakeUpstream } from "./fake_upstream.ts";
-import { FullDisk } from "./full_disk.ts";
-import { openDescriptorCount, openFilesUnder } from "./open_files.ts";
-import { startTestServer } from "./server.ts";
-import { tempDir } from "./temp_dir.ts";
-import { type Json, openRelay, TestClient } from "./ws_client.ts";
+import { concat, randomBytes } from "@/testing/bytes.ts";
+import { audioResponse } from "@/testing/ga_sequences.ts";
+import { FullDisk } from "@/testing/full_disk.ts";
+import { openDescriptorCount, openFilesUnder } from "@/testing/open_files.ts";
+import { wavData } from "@/testing/recordings.ts";
+import { openRelaySession } from "@/testing/relay_session.ts";
+import { freePort, metric, readMetrics, startTestServer } from "@/testing/server.ts";
+import { SilentUpstream } from "@/testing/silent_upstream.ts";
+import { tempDir } from "@/testing/temp_dir.ts";
+import { ScriptedUpstream, type UpstreamConnection } from "@/testing/upstream.ts";
+import { sleep, waitFor } from "@/testing/wait.ts";
+import { type Json, openRelay, TestClient } from "@/testing/ws_client.ts";
 
 const KEY = "sk-test-recording0123456789abcdef";
 /**
@@ -31,18 +36,6 @@ const KEY = "sk-test-recording0123456789abcdef";
 const SANITIZED = { sanitizeOps: true, sanitizeResources: true };
 /** Descriptors the runtime may open or close on its own between two counts. */
 const FD_SLACK = 3;
-
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-async function waitFor(condition: () => boolean, what: string, timeoutMs = 5000) {
-  const start = performance.now();
-  while (!condition()) {
-    if (performance.now() - start > timeoutMs) throw new Error(`No ${what} within ${timeoutMs} ms`);
-    await sleep(10);
-  }
-}
 
 /** Polls until the descriptor count is back within the slack of `baseline`, then checks it. */
 async function descriptorsBackTo(baseline: number): Promise<void> {
@@ -57,62 +50,24 @@ async function descriptorsBackTo(baseline: number): Promise<void> {
   );
 }
 
-function append(pcm: Uint8Array): Json {
-  return { type: "input_audio_buffer.append", audio: encodeBase64(pcm) };
-}
-
 function frames(count: number): Uint8Array[] {
-  return Array.from({ length: count }, () => crypto.getRandomValues(new Uint8Array(FRAME_BYTES)));
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
-}
-
-/** A metric's value from Prometheus text (`name{labels} value`), 0 when absent. */
-function metric(text: string, series: string): number {
-  const line = text.split("\n").find((l) => l.startsWith(`${series} `));
-  return line ? Number(line.slice(series.length + 1)) : 0;
+  return Array.from({ length: count }, () => randomBytes(FRAME_BYTES));
 }
 
 async function healthz(baseUrl: string): Promise<Json> {
   return await (await fetch(`${baseUrl}/healthz`)).json();
 }
 
-/** A WAV file's data, after checking that its header's sizes match the file. */
-async function wavData(path: string): Promise<Uint8Array> {
-  const bytes = await Deno.readFile(path);
-  const view = new DataView(bytes.buffer);
-  equal(view.getUint32(4, true), bytes.length - 8, `${path}: RIFF size`);
-  equal(view.getUint32(40, true), bytes.length - WAV_HEADER_BYTES, `${path}: data size`);
-  return bytes.subarray(WAV_HEADER_BYTES);
-}
-
-/** Opens a session and waits until the upstream has configured it. */
-async function started(baseUrl: string, upstream: FakeUpstream) {
-  const connection = upstream.nextConnection();
-  const client = await openRelay(baseUrl);
-  await client.next("session.created");
-  await client.next("session.updated");
-  return { client, connection: await connection };
-}
-
 /** Sends `pcm` as appends and waits until the upstream has them all. */
 async function stream(
   client: TestClient,
-  connection: { events: Json[] },
+  connection: UpstreamConnection,
   pcm: Uint8Array[],
 ): Promise<void> {
   const appends = () => connection.events.filter((e) => e.type === "input_audio_buffer.append");
   const want = appends().length + pcm.length;
-  for (const frame of pcm) client.send(append(frame));
-  await waitFor(() => appends().length === want, `${want} appends upstream`);
+  for (const frame of pcm) client.append(frame);
+  await waitFor(() => appends().length === want, { what: `${want} appends upstream` });
 }
 
 // ---- 1. a RECORD_DIR that cannot be made -------------------------------------------------
@@ -127,7 +82,7 @@ Deno.test(
     const blocker = `${tmp.path}/blocker`;
     await Deno.writeTextFile(blocker, "a regular file where RECORD_DIR's parent should be");
     const dir = `${blocker}/recordings`;
-    await using upstream = new FakeUpstream();
+    await using upstream = await ScriptedUpstream.start();
     await using server = await startTestServer({
       OPENAI_API_KEY: KEY,
       REALTIME_URL: upstream.url,
@@ -135,17 +90,19 @@ Deno.test(
     });
     deepEqual((await healthz(server.url)).recording, "ok");
 
-    const { client, connection } = await started(server.url, upstream);
+    const { client, connection } = await openRelaySession(server.url, upstream);
     await stream(client, connection, frames(60));
     client.send({ type: "response.create" });
-    await waitFor(() => connection.events.some((e) => e.type === "response.create"), "response");
+    await waitFor(() => connection.events.some((e) => e.type === "response.create"), {
+      what: "response",
+    });
     const health = await healthz(server.url);
     equal(health.status, "degraded");
     equal(health.recording, "degraded");
-    equal(metric(await (await fetch(`${server.url}/metrics`)).text(), "recording_failures"), 1);
+    equal(metric(await readMetrics(server.url), "recording_failures"), 1);
     const closed = await client.close();
     equal(closed.code, 1000);
-    await waitFor(() => server.state.sessions.size === 0, "session freed");
+    await waitFor(() => server.state.sessions.size === 0, { what: "session freed" });
 
     // The browser saw no error and nothing about the directory.
     const seen = JSON.stringify(client.received) + closed.reason;
@@ -158,17 +115,17 @@ Deno.test(
 
     // The operator fixes it: the next session records, and health is green again.
     await Deno.remove(blocker);
-    const next = await started(server.url, upstream);
+    const next = await openRelaySession(server.url, upstream);
     const sent = frames(10);
     await stream(next.client, next.connection, sent);
     await next.client.close();
-    await waitFor(() => server.state.sessions.size === 0, "session freed");
+    await waitFor(() => server.state.sessions.size === 0, { what: "session freed" });
     const health2 = await healthz(server.url);
     equal(health2.status, "ok");
     equal(health2.recording, "ok");
     const input = [...Deno.readDirSync(dir)].find((e) => e.name.endsWith(".input.wav"))!;
     deepEqual(await wavData(`${dir}/${input.name}`), concat(sent));
-    equal(metric(await (await fetch(`${server.url}/metrics`)).text(), "recording_failures"), 1);
+    equal(metric(await readMetrics(server.url), "recording_failures"), 1);
   },
 );
 
@@ -180,14 +137,9 @@ Deno.test(
   async () => {
     await using tmp = await tempDir();
     const logs: string[] = [];
-    await using upstream = new FakeUpstream({
+    await using upstream = await ScriptedUpstream.start({
       onEvent(event, connection) {
-        if (event.type !== "response.create") return;
-        connection.socket.send(JSON.stringify({
-          type: "response.done",
-          event_id: "event_done",
-          response: { id: "resp_1", status: "completed" },
-        }));
+        if (event.type === "response.create") connection.send(audioResponse([]));
       },
     });
     const config = loadConfig({
@@ -229,7 +181,7 @@ Deno.test(
     const first = frames(50);
     await stream(client, connection, first);
     await stream(client, connection, frames(50)); // fills the disk
-    await waitFor(() => health.report().recording === "degraded", "recording degraded");
+    await waitFor(() => health.report().recording === "degraded", { what: "recording degraded" });
     equal(disk.failures, 1);
     // The files are closed at once, while the session still runs.
     deepEqual(openFilesUnder(tmp.path), []);
@@ -253,14 +205,6 @@ Deno.test(
 
 // ---- 3. the upstream is down ------------------------------------------------------------
 
-/** A port on 127.0.0.1 that nothing listens on. */
-function closedPort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const { port } = listener.addr;
-  listener.close();
-  return port;
-}
-
 Deno.test(
   "recording faults: 200 sessions with the upstream down leave no file, descriptor or timer behind",
   SANITIZED,
@@ -268,7 +212,7 @@ Deno.test(
     await using tmp = await tempDir();
     await using server = await startTestServer({
       OPENAI_API_KEY: KEY,
-      REALTIME_URL: `ws://127.0.0.1:${closedPort()}/v1/realtime`,
+      REALTIME_URL: `ws://127.0.0.1:${freePort()}/v1/realtime`,
       RECORD_DIR: tmp.path,
       MAX_SESSIONS_PER_CLIENT: "20",
       TICKET_RATE_PER_CLIENT: "off",
@@ -282,13 +226,13 @@ Deno.test(
     };
     // Warm up: the first sessions open the HTTP client's pooled connections.
     await Promise.all(Array.from({ length: 10 }, refused));
-    await waitFor(() => server.state.sessions.size === 0, "sessions freed");
+    await waitFor(() => server.state.sessions.size === 0, { what: "sessions freed" });
     const baseline = openDescriptorCount();
 
     for (let batch = 0; batch < 20; batch++) {
       await Promise.all(Array.from({ length: 10 }, refused));
     }
-    await waitFor(() => server.state.sessions.size === 0, "sessions freed");
+    await waitFor(() => server.state.sessions.size === 0, { what: "sessions freed" });
     await descriptorsBackTo(baseline);
     deepEqual(openFilesUnder(tmp.path), []);
     // Sessions that never started recorded nothing: their files are gone.
@@ -299,53 +243,6 @@ Deno.test(
 );
 
 // ---- 4. the browser leaves before the upstream opened -------------------------------------
-
-/** An "upstream" that accepts TCP connections and never answers the upgrade. */
-class SilentUpstream {
-  readonly listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  /** Connections accepted, and when each was closed by the relay (EOF). */
-  readonly accepted: { conn: Deno.Conn; ended: Promise<void> }[] = [];
-
-  constructor() {
-    this.#accept();
-  }
-
-  async #accept(): Promise<void> {
-    try {
-      for await (const conn of this.listener) {
-        this.accepted.push({ conn, ended: drain(conn) });
-      }
-    } catch {
-      // Closed.
-    }
-  }
-
-  get url(): string {
-    return `ws://127.0.0.1:${this.listener.addr.port}/v1/realtime`;
-  }
-
-  async [Symbol.asyncDispose](): Promise<void> {
-    this.listener.close();
-    for (const { conn, ended } of this.accepted) {
-      try {
-        conn.close();
-      } catch {
-        // Closed already.
-      }
-      await ended;
-    }
-  }
-}
-
-/** Reads `conn` until its peer closes it. */
-async function drain(conn: Deno.Conn): Promise<void> {
-  const buffer = new Uint8Array(4096);
-  try {
-    while (await conn.read(buffer) !== null) { /* the upgrade request: never answered */ }
-  } catch {
-    // Closed by us.
-  }
-}
 
 Deno.test(
   "recording faults: a browser gone before the upstream opened leaves no file, descriptor or timer behind",
@@ -364,11 +261,13 @@ Deno.test(
       const client = await openRelay(server.url);
       if (waitForRecording) {
         // The relay is dialling the upstream and its recording is open: then the browser goes.
-        await waitFor(() => upstream.accepted.length === dialled, "the relay dialling");
-        await waitFor(() => [...Deno.readDirSync(tmp.path)].length === 2, "recording files");
+        await waitFor(() => upstream.accepted.length === dialled, { what: "the relay dialling" });
+        await waitFor(() => [...Deno.readDirSync(tmp.path)].length === 2, {
+          what: "recording files",
+        });
       }
       await client.close();
-      await waitFor(() => server.state.sessions.size === 0, "session freed");
+      await waitFor(() => server.state.sessions.size === 0, { what: "session freed" });
     };
     await session(true); // warm-up
     for (const { conn, ended } of upstream.accepted.splice(0)) {

@@ -4,39 +4,18 @@
  * emulator, and gets one turn per utterance in the GA order, with the echo coach's audio.
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
-import { FRAME_BYTES } from "@/lib/shared/audio_format.ts";
-import { speechFrames, speechPcm } from "./speech.ts";
-import { decodeBase64, encodeBase64 } from "@/lib/shared/base64.ts";
-import { readWav } from "@/lib/server/wav.ts";
-import { startTestServer } from "./server.ts";
-import { type Json, openRelay } from "./ws_client.ts";
-import { tempDir } from "./temp_dir.ts";
+import { BYTES_PER_MS, FRAME_BYTES } from "@/lib/shared/audio_format.ts";
+import { encodeBase64 } from "@/lib/shared/base64.ts";
+import { speechFrames, speechPcm, speechTruth } from "@/testing/fixtures.ts";
+import { joinAudioDeltas, shape, VAD_TURN_WITH_RESPONSE } from "@/testing/ga_sequences.ts";
+import { readRecording } from "@/testing/recordings.ts";
+import { startTestServer } from "@/testing/server.ts";
+import { tempDir } from "@/testing/temp_dir.ts";
+import { sleep, waitFor } from "@/testing/wait.ts";
+import { openRelay } from "@/testing/ws_client.ts";
 
-const truth = JSON.parse(
-  await Deno.readTextFile(new URL("./fixtures/speech_24k.json", import.meta.url)),
-);
+const truth = await speechTruth();
 const pcm = await speechPcm();
-
-/** §8 of the protocol notes: the events of one server_vad turn with an audio response. */
-const TURN_ORDER = [
-  "input_audio_buffer.speech_started",
-  "input_audio_buffer.speech_stopped",
-  "input_audio_buffer.committed",
-  "conversation.item.added",
-  "conversation.item.done",
-  "response.created",
-  "response.output_item.added",
-  "conversation.item.added",
-  "response.content_part.added",
-  // …deltas…
-  "response.output_audio.done",
-  "response.output_audio_transcript.done",
-  "response.content_part.done",
-  "conversation.item.done",
-  "response.output_item.done",
-  "response.done",
-  "rate_limits.updated",
-];
 
 Deno.test("local mode: recorded speech streamed as 20 ms appends gives one turn per utterance, in GA order, with audio back", async () => {
   await using tmp = await tempDir();
@@ -55,7 +34,7 @@ Deno.test("local mode: recorded speech streamed as 20 ms appends gives one turn 
   const all = await speechFrames();
   for (let i = 0; i < all.length; i++) {
     client.send({ type: "input_audio_buffer.append", audio: encodeBase64(all[i]) });
-    if (i % 5 === 4) await new Promise((r) => setTimeout(r, 1));
+    if (i % 5 === 4) await sleep(1);
     // Wait for each reply before streaming on, so no reply is cut short by the next turn.
     if (responding) {
       await client.next("rate_limits.updated", 15000);
@@ -63,7 +42,7 @@ Deno.test("local mode: recorded speech streamed as 20 ms appends gives one turn 
     }
   }
   // Trailing silence in the file closes the last turn.
-  await new Promise((r) => setTimeout(r, 300));
+  await sleep(300);
   if (responding) await client.next("rate_limits.updated", 15000);
 
   const events = client.received.filter((e) => e.type !== "error");
@@ -87,21 +66,19 @@ Deno.test("local mode: recorded speech streamed as 20 ms appends gives one turn 
     equal(committed[i].item_id, started[i].item_id);
   }
 
-  // Each turn: the GA order (deltas and transcription events aside).
-  const ordered = events
-    .slice(2)
-    .map((e) => e.type)
-    .filter((t) => !/delta$|input_audio_transcription/.test(t));
-  deepEqual(ordered, [...TURN_ORDER, ...TURN_ORDER, ...TURN_ORDER]);
+  // Each turn: the GA order (transcription events aside).
+  const ordered = shape(events.slice(2).filter((e) => !/input_audio_transcription/.test(e.type)));
+  deepEqual(ordered, [
+    ...VAD_TURN_WITH_RESPONSE,
+    ...VAD_TURN_WITH_RESPONSE,
+    ...VAD_TURN_WITH_RESPONSE,
+  ]);
 
   // Audio back: the echo of each committed utterance.
-  const deltas = events.filter((e) => e.type === "response.output_audio.delta");
-  const outputBytes = deltas.reduce((n: number, e: Json) => n + decodeBase64(e.delta).length, 0);
+  const output = joinAudioDeltas(events);
+  const echoMs = output.length / BYTES_PER_MS;
   const spokenMs = stopped.reduce((n, e, i) => n + e.audio_end_ms - started[i].audio_start_ms, 0);
-  ok(
-    Math.abs(outputBytes / 48 - spokenMs) <= 3 * 20,
-    `echo ${outputBytes / 48} ms vs committed ${spokenMs} ms`,
-  );
+  ok(Math.abs(echoMs - spokenMs) <= 3 * 20, `echo ${echoMs} ms vs committed ${spokenMs} ms`);
   const transcripts = events.filter((e) => e.type === "response.output_audio_transcript.done");
   equal(transcripts.length, 3);
   ok(
@@ -120,18 +97,10 @@ Deno.test("local mode: recorded speech streamed as 20 ms appends gives one turn 
   );
 
   await client.close();
-  for (let i = 0; i < 100 && server.state.sessions.size > 0; i++) {
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  const files = [...Deno.readDirSync(dir)].map((e) => e.name);
-  const input = readWav(
-    await Deno.readFile(`${dir}/${files.find((f) => f.endsWith(".input.wav"))}`),
-  );
-  deepEqual(new Uint8Array(input.samples.buffer), pcm.subarray(0, all.length * FRAME_BYTES));
-  const output = readWav(
-    await Deno.readFile(`${dir}/${files.find((f) => f.endsWith(".output.wav"))}`),
-  );
-  equal(output.samples.length * 2, outputBytes);
+  await waitFor(() => server.state.sessions.size === 0, { what: "freed session" });
+  const recorded = await readRecording(dir);
+  deepEqual(recorded.input, pcm.subarray(0, all.length * FRAME_BYTES));
+  deepEqual(recorded.output, output);
 });
 
 Deno.test("local mode: bad inputs get the exact GA errors through the relay and the session goes on", async () => {

@@ -4,26 +4,16 @@
  * turn through the relay.
  */
 import { equal, ok } from "node:assert/strict";
-import { encodeBase64 } from "@/lib/shared/base64.ts";
-import { speechFrames } from "./speech.ts";
-import { openRelay } from "./ws_client.ts";
+import { speechFrames } from "@/testing/fixtures.ts";
+import { freePort } from "@/testing/server.ts";
+import { denoEnv } from "@/testing/server_process.ts";
+import { openRelay } from "@/testing/ws_client.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
-
 Deno.test("deno task start serves the page and a full local voice turn with its narrow permissions", async () => {
   const port = freePort();
-  const env: Record<string, string> = { PORT: String(port), HOSTNAME: "127.0.0.1", NO_COLOR: "1" };
-  for (const name of ["PATH", "HOME", "DENO_DIR", "XDG_CACHE_HOME", "TMPDIR"]) {
-    const value = Deno.env.get(name);
-    if (value !== undefined) env[name] = value;
-  }
+  const env = { ...denoEnv(), PORT: String(port), HOSTNAME: "127.0.0.1", NO_COLOR: "1" };
   const child = new Deno.Command(Deno.execPath(), {
     args: ["task", "start"],
     cwd: ROOT,
@@ -59,7 +49,7 @@ Deno.test("deno task start serves the page and a full local voice turn with its 
     await client.next("session.updated");
     // The first 3 s: silence, the first utterance, and the pause that ends its turn.
     for (const frame of await speechFrames(3000 * 48)) {
-      client.send({ type: "input_audio_buffer.append", audio: encodeBase64(frame) });
+      client.append(frame);
     }
     await client.next("input_audio_buffer.speech_started", 10000);
     await client.next("response.output_audio.delta", 10000);

@@ -5,12 +5,13 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { decodeBase64 } from "@/lib/shared/base64.ts";
 import { readWav } from "@/lib/server/wav.ts";
-import { startTestServer } from "./server.ts";
-import { compareRecording, mismatch } from "./alignment.ts";
-import { tempDir } from "./temp_dir.ts";
-import { base64AudioMs, FIXTURES, percentile, VoicePage } from "./voice_page.ts";
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { compareRecording, mismatch } from "@/testing/alignment.ts";
+import { fixturePath } from "@/testing/fixtures.ts";
+import { startTestServer } from "@/testing/server.ts";
+import { median, percentile } from "@/testing/stats.ts";
+import { tempDir } from "@/testing/temp_dir.ts";
+import { base64AudioMs, VoicePage } from "@/testing/voice_page.ts";
+import { sleep } from "@/testing/wait.ts";
 
 for (const microphone of ["speech_48k.wav", "speech_44k.wav"]) {
   Deno.test(`voice page (${microphone}): wire contract, states off → connecting → listening → user-speaking → assistant-speaking, audio played`, async () => {
@@ -55,9 +56,9 @@ for (const microphone of ["speech_48k.wav", "speech_44k.wav"]) {
     // A steady ~20 ms cadence once streaming (the first frames wait for the socket).
     const times = appends.map((a) => a.t).slice(appends.length - 100);
     const gaps = times.slice(1).map((t, i) => t - times[i]);
-    const median = percentile(gaps, 0.5);
-    const p95 = percentile(gaps, 0.95);
-    ok(median > 12 && median < 28, `median gap ${median.toFixed(1)} ms`);
+    const middle = median(gaps);
+    const p95 = percentile(gaps.toSorted((a, b) => a - b), 95);
+    ok(middle > 12 && middle < 28, `median gap ${middle.toFixed(1)} ms`);
     // Thresholds far from the measured values (median 20 ms, p95 30–40 ms) so that a loaded
     // machine does not fail them, yet the seed's 120 ms batching (five gaps of ~0 ms, then one
     // of 120 ms) fails all three.
@@ -75,7 +76,7 @@ for (const microphone of ["speech_48k.wav", "speech_44k.wav"]) {
     ok(underruns <= 1, `${underruns} playback underruns`);
     // deno-lint-ignore no-console
     console.log(
-      `[figures] ${microphone}: send gap median ${median.toFixed(1)} ms, p95 ${
+      `[figures] ${microphone}: send gap median ${middle.toFixed(1)} ms, p95 ${
         p95.toFixed(1)
       } ms; ` +
         `capture→send p95 ${
@@ -229,7 +230,7 @@ Deno.test("voice page: what reached upstream matches the fixture resampled by so
   const dir = tmp.path;
   const reference = `${dir}/reference_24k.wav`;
   const sox = await new Deno.Command("sox", {
-    args: [`${FIXTURES}speech_48k.wav`, "-r", "24000", reference],
+    args: [fixturePath("speech_48k.wav"), "-r", "24000", reference],
   }).output();
   ok(sox.success, new TextDecoder().decode(sox.stderr));
   await using server = await startTestServer({ RECORD_DIR: dir });

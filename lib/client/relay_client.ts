@@ -15,6 +15,7 @@
  */
 import { encodeBase64 } from "@/lib/shared/base64.ts";
 import type { ServerEvent } from "@/lib/shared/realtime/mod.ts";
+import { windowPercentile } from "./diagnostics.ts";
 import { type Disconnect, ReconnectPolicy } from "./reconnect.ts";
 
 export type ConnectionState = "idle" | "connecting" | "open" | "reconnecting" | "failed" | "closed";
@@ -62,13 +63,6 @@ export interface SendStats {
 
 const WINDOW = 500;
 
-function p95(values: Float64Array, count: number): number | null {
-  const n = Math.min(count, values.length);
-  if (n === 0) return null;
-  const sorted = values.slice(0, n).sort();
-  return sorted[Math.min(n - 1, Math.floor(n * 0.95))];
-}
-
 export class RelayClient {
   #options: RelayClientOptions;
   #policy: ReconnectPolicy;
@@ -104,8 +98,8 @@ export class RelayClient {
       framesSent: this.#framesSent,
       framesDropped: this.#framesDropped,
       queueDepth: this.#queue.length,
-      sendGapP95Ms: p95(this.#gaps, this.#gapCount),
-      captureToSendP95Ms: p95(this.#latencies, this.#latencyCount),
+      sendGapP95Ms: windowPercentile(this.#gaps, this.#gapCount, 0.95),
+      captureToSendP95Ms: windowPercentile(this.#latencies, this.#latencyCount, 0.95),
     };
   }
 

@@ -5,8 +5,8 @@
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
 import FakeTimers from "@sinonjs/fake-timers";
-import { FakeUpstream } from "@/tests/fake_upstream.ts";
-import { startTestServer } from "@/tests/server.ts";
+import { ScriptedUpstream } from "@/testing/upstream.ts";
+import { startTestServer } from "@/testing/server.ts";
 import { ReconnectPolicy } from "./reconnect.ts";
 import { type Clock, type ConnectionState, RelayClient } from "./relay_client.ts";
 
@@ -129,7 +129,7 @@ function match(text: string, re: RegExp) {
 
 for (const [code, fatal] of [[3000, true], [4000, true], [1011, false], [1001, false]] as const) {
   Deno.test(`RelayClient ${fatal ? "gives up" : "reconnects"} after the relay closes ${code}`, async () => {
-    await using upstream = new FakeUpstream();
+    await using upstream = await ScriptedUpstream.start();
     await using server = await startTestServer({
       OPENAI_API_KEY: "sk-test",
       REALTIME_URL: upstream.url,

@@ -1,6 +1,6 @@
 import { equal } from "node:assert/strict";
-import { startTestServer } from "@/tests/server.ts";
-import { openRelay } from "@/tests/ws_client.ts";
+import { startTestServer } from "@/testing/server.ts";
+import { openRelay, tryOpenRelay } from "@/testing/ws_client.ts";
 import { clientAddress, normalizeAddress, UNKNOWN_CLIENT } from "./client_address.ts";
 
 function peer(hostname: string): Deno.NetAddr {
@@ -153,24 +153,16 @@ Deno.test("relay: sessions per client count the forwarded client with TRUST_PROX
     await using server = await startTestServer({ ...env, TRUST_PROXY: "1" });
     const a = await openRelay(server.url, { headers: { "x-forwarded-for": "198.51.100.1" } });
     const b = await openRelay(server.url, { headers: { "x-forwarded-for": "198.51.100.2" } });
-    let third = "opened";
-    await openRelay(server.url, { headers: { "x-forwarded-for": "198.51.100.1" } }).then(
-      (c) => c.close(),
-      (e: Error) => third = e.message,
-    );
-    equal(third, "HTTP 429");
+    const third = { headers: { "x-forwarded-for": "198.51.100.1" } };
+    equal(await tryOpenRelay(server.url, third), "HTTP 429");
     await a.close();
     await b.close();
   }
   {
     await using server = await startTestServer(env);
     const a = await openRelay(server.url, { headers: { "x-forwarded-for": "198.51.100.1" } });
-    let second = "opened";
-    await openRelay(server.url, { headers: { "x-forwarded-for": "198.51.100.2" } }).then(
-      (c) => c.close(),
-      (e: Error) => second = e.message,
-    );
-    equal(second, "HTTP 429");
+    const second = { headers: { "x-forwarded-for": "198.51.100.2" } };
+    equal(await tryOpenRelay(server.url, second), "HTTP 429");
     await a.close();
   }
 });

@@ -1,5 +1,5 @@
 import { deepEqual, equal, match, ok, throws } from "node:assert/strict";
-import { startTestServer } from "@/tests/server.ts";
+import { startTestServer } from "@/testing/server.ts";
 import { ClientLimiter, clientLimiter } from "./client_limits.ts";
 
 function clock() {

@@ -4,8 +4,8 @@
  * network.
  */
 import { deepEqual, equal, match, ok } from "node:assert/strict";
-import { startTestServer } from "@/tests/server.ts";
-import { openRelay } from "@/tests/ws_client.ts";
+import { startTestServer } from "@/testing/server.ts";
+import { openRelay } from "@/testing/ws_client.ts";
 import { sessionExpiredReason } from "./emulator/errors.ts";
 import { connectEmulator } from "./emulator_link.ts";
 import type { LocalTarget, UpstreamHandlers } from "./upstream.ts";

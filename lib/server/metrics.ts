@@ -9,11 +9,9 @@
  */
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
 
-export type Direction = "browser_to_upstream" | "upstream_to_browser";
-
 /**
  * Error codes that may become a label of `relay_errors_total`: the relay's own and the GA
- * codes the service is known to send (docs/protocol.md). Anything else counts as `other`,
+ * codes the service is known to send (docs/protocol.md §7). Anything else counts as `other`,
  * so an upstream cannot grow the label set without bound or write text of its choosing
  * (a key, say) into `/metrics`.
  */

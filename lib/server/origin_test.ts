@@ -1,6 +1,6 @@
 import { deepEqual, equal, throws } from "node:assert/strict";
-import { startTestServer, type TestServer } from "@/tests/server.ts";
-import { rawRequest, UPGRADE_HEADERS } from "@/tests/raw_http.ts";
+import { startTestServer, type TestServer } from "@/testing/server.ts";
+import { rawRequest, UPGRADE_HEADERS } from "@/testing/raw_http.ts";
 import { OriginPolicy } from "./origin.ts";
 
 function req(headers: Record<string, string>, url = "http://coach.example:8000/api/relay") {

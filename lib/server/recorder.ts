@@ -16,13 +16,13 @@
  *
  * @module
  */
-import { WIRE_CHANNELS, WIRE_SAMPLE_RATE } from "@/lib/shared/audio_format.ts";
+import { BYTES_PER_MS, WIRE_CHANNELS, WIRE_SAMPLE_RATE } from "@/lib/shared/audio_format.ts";
 import { WAV_HEADER_BYTES, wavHeader } from "./wav.ts";
 
 /** Flush at least this often. */
 export const FLUSH_INTERVAL_MS = 1000;
 /** Or as soon as this many bytes wait (one second of audio). */
-const FLUSH_BYTES = WIRE_SAMPLE_RATE * 2;
+const FLUSH_BYTES = 1000 * BYTES_PER_MS;
 
 /** The part of `Deno.FsFile` the recorder uses (tests pass files whose writes fail). */
 export interface RecordingFile {

@@ -2,9 +2,9 @@ import { deepEqual, equal, match, rejects } from "node:assert/strict";
 import FakeTimers from "@sinonjs/fake-timers";
 import { type OpenRecordingFile, SessionRecorder } from "./recorder.ts";
 import { readWav, WAV_HEADER_BYTES } from "./wav.ts";
-import { FullDisk } from "@/tests/full_disk.ts";
-import { openDescriptorCount, openFilesUnder } from "@/tests/open_files.ts";
-import { tempDir } from "@/tests/temp_dir.ts";
+import { FullDisk } from "@/testing/full_disk.ts";
+import { openDescriptorCount, openFilesUnder } from "@/testing/open_files.ts";
+import { tempDir } from "@/testing/temp_dir.ts";
 
 function pcm(values: number[]): Uint8Array {
   return new Uint8Array(Int16Array.from(values).buffer);

@@ -9,14 +9,16 @@
  *    Then the queue drains in order and messages flow both ways.
  * 3. Either side closing closes the other with its code and reason (1000, 1001, 3000, 4000…).
  *
- * Browser → upstream, per message: size limit, then the shared validator (exact GA errors),
- * then the relay's allow-list. An even-length binary frame is wrapped into an
- * `input_audio_buffer.append`. A rejected message gets one `error` event; the session goes on.
- * Accepted text is forwarded as received (no re-serialization), appends are recorded.
+ * This module is the transport: it moves messages, queues, pushes back and closes. What a
+ * browser message may become is decided by `relay_admission.ts` (size, the shared validator,
+ * the allow-list and rates of `relay_policy.ts`); a refused message gets one `error` event and
+ * the session goes on. Accepted appends are forwarded as received and recorded
+ * (`relay_recording.ts`).
  *
  * Upstream → browser: text frames that are JSON events (an object with a string `type`) are
- * forwarded as received; binary frames and text that is not a JSON event are dropped and
- * counted (`relay_shed_total{reason="binary"|"malformed"}`), and the session goes on.
+ * forwarded with any configured secret masked (`upstream_event.ts`); binary frames and text
+ * that is not a JSON event are dropped and counted
+ * (`relay_shed_total{reason="binary"|"malformed"}`), and the session goes on.
  *
  * Memory stays bounded both ways: when the browser reads slowly (its `bufferedAmount` is
  * high) the upstream socket is paused, pushing back through TCP, and a browser that stays
@@ -29,35 +31,32 @@
  *
  * @module
  */
-import { decodeBase64, encodeBase64 } from "@/lib/shared/base64.ts";
-import {
-  type ErrorEvent,
-  errorEvent,
-  parseClientEvent,
-  type ParseOptions,
-} from "@/lib/shared/realtime/mod.ts";
+import type { ErrorEvent } from "@/lib/shared/realtime/mod.ts";
+import { clipReason, sendableCode } from "./close_frames.ts";
 import type { Config } from "./config.ts";
 import type { Logger } from "./log.ts";
 import type { RelayMetrics } from "./metrics.ts";
 import type { Health } from "./health.ts";
-import { type OpenRecordingFile, SessionRecorder } from "./recorder.ts";
+import type { OpenRecordingFile } from "./recorder.ts";
 import type { Redactor } from "./redact.ts";
+import { admitBrowserMessage, type RateKind } from "./relay_admission.ts";
 import {
-  base64AudioBytes,
-  checkClientEvent,
-  coachSessionUpdate,
-  RELAY_ERROR,
-  type SessionLimits,
-  sessionLimits,
-} from "./relay_policy.ts";
+  queueFull,
+  rateLimited,
+  sessionExpired,
+  upstreamCongested,
+  upstreamDisconnected,
+  upstreamUnavailable,
+} from "./relay_errors.ts";
+import { coachSessionUpdate, type SessionLimits, sessionLimits } from "./relay_policy.ts";
+import { RelayRecording } from "./relay_recording.ts";
+import { connectUpstream, type UpstreamLink, type UpstreamTarget } from "./upstream.ts";
 import {
-  connectUpstream,
-  UpstreamError,
-  type UpstreamLink,
-  type UpstreamTarget,
-} from "./upstream.ts";
-
-export { RELAY_ERROR } from "./relay_policy.ts";
+  maskSecrets,
+  parseUpstreamEvent,
+  upstreamErrorFields,
+  type UpstreamEvent,
+} from "./upstream_event.ts";
 
 /** Messages queued while the upstream opens: at most this many… */
 export const MAX_QUEUED_EVENTS = 512;
@@ -89,10 +88,6 @@ export interface RelayOptions {
   openRecordingFile?: OpenRecordingFile;
 }
 
-/** Parse options, made once: the per-message path allocates none. */
-const DECODE_AUDIO: ParseOptions = { decodeAudio: true };
-const CHECK_AUDIO: ParseOptions = { decodeAudio: false };
-
 /** `WebSocket.readyState` values (the same for the WHATWG and `ws` sockets). */
 const OPEN = 1;
 
@@ -101,19 +96,6 @@ type Phase = "connecting" | "open" | "closed";
 interface Queued {
   data: string | ArrayBuffer;
   receivedAt: number;
-}
-
-/** Close codes a server may send, passed through; others become 1011. */
-function sendableCode(code: number): boolean {
-  return code === 1000 || code === 1001 || code === 1008 || code === 1011 ||
-    (code >= 3000 && code <= 4999);
-}
-
-/** Close reasons are limited to 123 bytes of UTF-8. */
-function clipReason(reason: string): string {
-  const bytes = new TextEncoder().encode(reason);
-  if (bytes.length <= 123) return reason;
-  return new TextDecoder().decode(bytes.subarray(0, 120)).replace(/\uFFFD$/, "") + "…";
 }
 
 export class RelaySession {
@@ -132,13 +114,11 @@ export class RelaySession {
   #phase: Phase = "connecting";
   #queue: Queued[] = [];
   #queuedBytes = 0;
-  #recorder: SessionRecorder | null = null;
-  /** The recording as it opens (null until `#start`, or when `RECORD_DIR` is unset). */
-  #recording: Promise<SessionRecorder | null> | null = null;
-  #recordingFailed = false;
+  #recording: RelayRecording;
   #abort = new AbortController();
   #resolveDone: () => void;
-  #timers: ReturnType<typeof setTimeout>[] = [];
+  /** Ends the session at `MAX_SESSION_SECONDS`. */
+  #expiry: ReturnType<typeof setTimeout>;
   #pausedSince = 0;
   #drainTimer: ReturnType<typeof setInterval> | null = null;
   #watchdog: ReturnType<typeof setInterval>;
@@ -158,6 +138,14 @@ export class RelaySession {
     this.#options = options;
     this.#log = options.logger.with({ session: options.sessionId });
     this.#limits = sessionLimits(options.config);
+    this.#recording = new RelayRecording({
+      dir: options.config.recordDir,
+      sessionId: options.sessionId,
+      log: this.#log,
+      metrics: options.metrics,
+      health: options.health,
+      openFile: options.openRecordingFile,
+    });
     const done = Promise.withResolvers<void>();
     this.done = done.promise;
     this.#resolveDone = done.resolve;
@@ -170,7 +158,7 @@ export class RelaySession {
     browser.addEventListener("error", () => {});
     options.metrics.sessionsActive.inc();
     options.metrics.sessionsTotal.inc();
-    this.#timers.push(setTimeout(() => this.#expire(), options.config.maxSessionSeconds * 1000));
+    this.#expiry = setTimeout(() => this.#expire(), options.config.maxSessionSeconds * 1000);
     const stallMs = options.config.browserStallMs;
     this.#watchdog = setInterval(
       () => this.#checkBrowser(),
@@ -186,29 +174,30 @@ export class RelaySession {
     const { target } = this.#options;
     this.#log.info("relay session opening", { upstream: target.kind });
     // Both open at once; a recording that cannot open never fails the session.
-    const recorder = this.#openRecorder();
+    this.#recording.open();
     let upstream: UpstreamLink;
     try {
       upstream = await this.#connect();
     } catch (error) {
-      await this.#discardRecorder(await recorder);
+      await this.#recording.discard();
       if (this.#phase === "closed") return;
       this.#failToOpen(error);
       return;
     }
-    this.#recorder = await recorder;
+    await this.#recording.ready();
     if (this.#phase === "closed") {
       upstream.terminate();
-      await this.#discardRecorder(this.#recorder);
-      this.#recorder = null;
+      await this.#recording.discard();
       return;
     }
-    this.#attachUpstream(upstream);
+    // From here on the upstream delivers, the first `session.created` included.
+    this.#upstream = upstream;
+    upstream.resume();
   }
 
   /**
    * Opens the upstream leg, paused: what it sends waits (the first `session.created`
-   * included) until {@linkcode #attachUpstream}, once the recording is ready too.
+   * included) until `#start` resumes it, once the recording is ready too.
    */
   #connect(): Promise<UpstreamLink> {
     const { config, target } = this.#options;
@@ -235,64 +224,8 @@ export class RelaySession {
       error: error instanceof Error ? error.message : String(error),
       cause: error instanceof Error && error.cause ? String(error.cause) : undefined,
     });
-    this.#sendError(
-      errorEvent(RELAY_ERROR.unavailable, `${unreachableMessage(error)} Try again in a moment.`, {
-        type: "server_error",
-      }),
-    );
+    this.#sendError(upstreamUnavailable(error));
     this.#close(1011, "upstream unavailable");
-  }
-
-  /**
-   * Opens the session's recording when `RECORD_DIR` is set; null when off or failed. Never
-   * rejects: a recording that cannot open or write is reported once, and the session goes on
-   * unrecorded.
-   */
-  #openRecorder(): Promise<SessionRecorder | null> {
-    const { config, health, openRecordingFile } = this.#options;
-    if (!config.recordDir) return Promise.resolve(null);
-    this.#recording ??= SessionRecorder.open(config.recordDir, this.id, {
-      open: openRecordingFile,
-      onError: (error) => this.#onRecordingFailed(error),
-      onWritten: () => health.recordingRecovered(),
-    }).catch((error) => {
-      this.#onRecordingFailed(error);
-      return null;
-    });
-    return this.#recording;
-  }
-
-  /** Logs (with the directory: the log is the server's), counts and marks health, once. */
-  #onRecordingFailed(error: unknown): void {
-    if (this.#recordingFailed) return;
-    this.#recordingFailed = true;
-    this.#log.error("recording failed; the session goes on unrecorded", {
-      error: error instanceof Error ? error.message : String(error),
-    });
-    this.#options.metrics.recordingFailures.inc();
-    this.#options.health.recordingFailed();
-  }
-
-  /** Closes a recording the session will not use (nothing was recorded) and removes its files. */
-  async #discardRecorder(recorder: SessionRecorder | null): Promise<void> {
-    await recorder?.discard();
-  }
-
-  /**
-   * Closes the recording however the session ended, once it has opened; a session that never
-   * reached the upstream recorded nothing, so its files are removed. Never rejects.
-   */
-  async #finishRecording(): Promise<SessionRecorder | null> {
-    const recorder = await this.#recording;
-    if (!recorder) return null;
-    if (this.#upstream) await recorder.close();
-    else await this.#discardRecorder(recorder);
-    return recorder;
-  }
-
-  #attachUpstream(upstream: UpstreamLink): void {
-    this.#upstream = upstream;
-    upstream.resume();
   }
 
   // ---- upstream → browser -------------------------------------------------------------
@@ -304,45 +237,23 @@ export class RelaySession {
       this.#dropUpstream("binary", data.length);
       return;
     }
-    // One parse per frame (about 2 µs for a 13 KB audio delta): the browser only gets events.
-    const event = upstreamEvent(data);
+    // One parse per frame (cheap even for large deltas): the browser only gets events.
+    const event = parseUpstreamEvent(data);
     if (event === null) {
       this.#dropUpstream("malformed", data.length);
       return;
     }
     if (event.type === "session.created" && !this.#sessionConfigured) this.#configureSession();
-    else if (event.type === "response.output_audio.delta") this.#recordOutput(event);
+    else if (event.type === "response.output_audio.delta") this.#recording.output(event.delta);
     else if (event.type === "error") this.#countUpstreamError(event);
     if (this.#browser.readyState !== OPEN) return;
-    data = this.#withoutSecrets(data, event);
+    data = maskSecrets(this.#options.redactor, data, event);
     this.#sendToBrowser(data);
     const { metrics } = this.#options;
     metrics.down.frames.inc();
     metrics.down.bytes.inc(data.length);
     metrics.down.latency.observe((performance.now() - receivedAt) / 1000);
     if (this.#lastBuffered > BROWSER_HIGH_WATER) this.#pauseUpstream();
-  }
-
-  /**
-   * `text` with every configured secret masked. Events are scanned whole, except an audio
-   * delta's `delta`: base64 audio, scanned field by field around it, since a full scan of
-   * every 13 KB delta would cost three times the parse.
-   */
-  #withoutSecrets(text: string, event: UpstreamEvent): string {
-    const { redactor } = this.#options;
-    if (event.type !== "response.output_audio.delta") {
-      return redactor.leaks(text) ? redactor.redact(text) : text;
-    }
-    for (const key in event) {
-      if (key === "delta") continue;
-      const value = event[key];
-      const field = typeof value === "string" ? value : JSON.stringify(value) ?? "";
-      if (redactor.leaks(field)) {
-        const { delta, ...rest } = event;
-        return JSON.stringify({ ...JSON.parse(redactor.redact(JSON.stringify(rest))), delta });
-      }
-    }
-    return text;
   }
 
   #dropUpstream(reason: "binary" | "malformed", bytes: number): void {
@@ -393,20 +304,10 @@ export class RelaySession {
     queueMicrotask(() => this.#drainQueue());
   }
 
-  #recordOutput(event: UpstreamEvent): void {
-    if (!this.#recorder || typeof event.delta !== "string") return;
-    try {
-      this.#recorder.output(decodeBase64(event.delta));
-    } catch (error) {
-      this.#log.warn("could not record an output delta", { error: String(error) });
-    }
-  }
-
   #countUpstreamError(event: UpstreamEvent): void {
-    const error = isObject(event.error) ? event.error : {};
-    const code = String(error.code ?? "null");
-    this.#options.metrics.countError("upstream", error.code);
-    this.#log.info("upstream error event", { code, param: error.param ?? null });
+    const { code, param } = upstreamErrorFields(event);
+    this.#options.metrics.countError("upstream", code);
+    this.#log.info("upstream error event", { code: String(code ?? "null"), param: param ?? null });
   }
 
   #pauseUpstream(): void {
@@ -434,13 +335,7 @@ export class RelaySession {
     reason = this.#options.redactor.redact(reason);
     this.#log.info("upstream closed", { code, reason });
     if (!sendableCode(code)) {
-      this.#sendError(
-        errorEvent(
-          RELAY_ERROR.disconnected,
-          `The realtime service closed the connection unexpectedly (${code}). Reconnect to continue.`,
-          { type: "server_error" },
-        ),
-      );
+      this.#sendError(upstreamDisconnected(code));
       this.#close(1011, "upstream disconnected");
       return;
     }
@@ -462,11 +357,7 @@ export class RelaySession {
     const size = typeof item.data === "string" ? item.data.length : item.data.byteLength;
     if (this.#queue.length >= MAX_QUEUED_EVENTS || this.#queuedBytes + size > MAX_QUEUED_BYTES) {
       this.#options.metrics.shed.inc({ direction: "browser_to_upstream", reason: "queue_full" });
-      this.#reject(
-        RELAY_ERROR.queueFull,
-        `Cannot queue the event: ${this.#queue.length} events wait for the realtime service to open. Wait for session.updated before sending.`,
-        null,
-      );
+      this.#refuse(queueFull(this.#queue.length));
       return;
     }
     this.#queue.push(item);
@@ -485,90 +376,33 @@ export class RelaySession {
 
   #forward(item: Queued): void {
     const { config, metrics } = this.#options;
-    let text: string;
-    let isAppend = true;
-    /** The append's audio, when it is to be recorded (or came as a binary frame). */
-    let audio: Uint8Array | null = null;
-    if (typeof item.data !== "string") {
-      const bytes = new Uint8Array(item.data);
-      if (bytes.length === 0 || bytes.length % 2 !== 0) {
-        this.#reject(
-          "invalid_value",
-          `Cannot forward a binary frame of ${bytes.length} bytes: send PCM16 audio (an even, non-zero number of bytes) or a JSON event`,
-          null,
-          "audio",
-        );
-        return;
-      }
-      if (bytes.length > config.maxEventBytes) {
-        this.#tooLarge(bytes.length, null);
-        return;
-      }
-      if (!this.#limits.admitAudio(bytes.length)) return this.#rateLimited("audio", null);
-      audio = bytes;
-      text = `{"type":"input_audio_buffer.append","audio":"${encodeBase64(bytes)}"}`;
-    } else {
-      text = item.data;
-      // UTF-8 takes at most 3 bytes per UTF-16 unit; measure exactly only near the limit.
-      if (text.length * 3 > config.maxEventBytes) {
-        const size = new TextEncoder().encode(text).length;
-        if (size > config.maxEventBytes) {
-          this.#tooLarge(size, null);
-          return;
-        }
-      }
-      // Decoding an append's audio is needed only to record it; the check is the same.
-      const recording = this.#recorder !== null && !this.#recordingFailed;
-      const parsed = parseClientEvent(text, recording ? DECODE_AUDIO : CHECK_AUDIO);
-      if (!parsed.ok) {
-        // Invalid events count against the event rate too: each one costs an error reply.
-        if (!this.#limits.admitEvent()) return this.#rateLimited("event", null);
-        this.#sendError(parsed.error);
-        metrics.countError("relay", parsed.error.error.code);
-        return;
-      }
-      const event = parsed.event;
-      const refusal = checkClientEvent(event);
-      if (refusal) {
-        if (!this.#limits.admitEvent()) return this.#rateLimited("event", null);
-        this.#reject(
-          RELAY_ERROR.notAllowed,
-          refusal.message,
-          event.event_id ?? null,
-          refusal.param,
-        );
-        return;
-      }
-      isAppend = event.type === "input_audio_buffer.append";
-      if (isAppend) {
-        audio = parsed.audioBytes;
-        const bytes = audio?.length ?? base64AudioBytes((event as { audio: string }).audio);
-        if (!this.#limits.admitAudio(bytes)) return this.#rateLimited("audio", null);
-      } else {
-        if (!this.#limits.admitEvent()) return this.#rateLimited("event", event.event_id ?? null);
-        // Forward what was checked: with a key given twice, JSON.parse keeps the last one, and
-        // a peer that kept the first would see a field the policy never saw.
-        text = JSON.stringify(JSON.parse(text));
-      }
+    const admission = admitBrowserMessage(item.data, {
+      maxEventBytes: config.maxEventBytes,
+      limits: this.#limits,
+      decodeAudio: this.#recording.wantsInput,
+    });
+    if (admission.type === "refuse") {
+      this.#refuse(admission.error);
+      return;
+    }
+    if (admission.type === "rate_limited") {
+      this.#rateLimited(admission.kind, admission.eventId);
+      return;
     }
     const upstream = this.#upstream!;
-    if (isAppend && upstream.bufferedAmount > UPSTREAM_HIGH_WATER) {
+    if (admission.append && upstream.bufferedAmount > UPSTREAM_HIGH_WATER) {
       metrics.shed.inc({ direction: "browser_to_upstream", reason: "congested" });
       const now = performance.now();
       if (now - this.#lastCongestionError > 1000) {
         this.#lastCongestionError = now;
-        this.#reject(
-          RELAY_ERROR.congested,
-          "Audio dropped: the realtime service is not keeping up. Check your connection.",
-          null,
-        );
+        this.#refuse(upstreamCongested());
       }
       return;
     }
-    upstream.send(text);
-    if (audio) this.#recorder?.input(audio);
+    upstream.send(admission.text);
+    if (admission.audio) this.#recording.input(admission.audio);
     metrics.up.frames.inc();
-    metrics.up.bytes.inc(text.length);
+    metrics.up.bytes.inc(admission.text.length);
     metrics.up.latency.observe((performance.now() - item.receivedAt) / 1000);
   }
 
@@ -576,35 +410,17 @@ export class RelaySession {
    * A message over the session's rate: dropped and counted, and the browser told at most
    * once a second (`relay_rate_limited`).
    */
-  #rateLimited(kind: "audio" | "event", eventId: string | null): void {
+  #rateLimited(kind: RateKind, eventId: string | null): void {
     const { metrics, config } = this.#options;
     metrics.rateLimited.inc({ kind });
     metrics.shed.inc({ direction: "browser_to_upstream", reason: "rate_limited" });
-    if (!this.#limits.shouldReport()) return;
-    const message = kind === "audio"
-      ? `Audio dropped: send it in real time; the relay takes at most ${config.maxAudioSpeed} times real time beyond a few seconds of burst`
-      : `Event dropped: the relay takes at most ${config.eventRate?.count} events per ${
-        (config.eventRate?.windowMs ?? 1000) / 1000
-      } s besides audio; send fewer`;
-    this.#reject(RELAY_ERROR.rateLimited, message, eventId);
+    if (this.#limits.shouldReport()) this.#refuse(rateLimited(kind, eventId, config));
   }
 
-  #tooLarge(size: number, eventId: string | null): void {
-    this.#reject(
-      RELAY_ERROR.tooLarge,
-      `Cannot forward an event of ${size} bytes: the relay accepts at most ${this.#options.config.maxEventBytes}. Send audio in smaller appends.`,
-      eventId,
-    );
-  }
-
-  #reject(
-    code: string,
-    message: string,
-    eventId: string | null,
-    param: string | null = null,
-  ): void {
-    this.#options.metrics.countError("relay", code);
-    this.#sendError(errorEvent(code, message, { eventId, param }));
+  /** Tells the browser why its message went nowhere, counted under the error's code. */
+  #refuse(error: ErrorEvent): void {
+    this.#options.metrics.countError("relay", error.error.code);
+    this.#sendError(error);
   }
 
   #sendError(event: ErrorEvent): void {
@@ -618,18 +434,10 @@ export class RelaySession {
   }
 
   #expire(): void {
-    const minutes = this.#options.config.maxSessionSeconds / 60;
-    const limit = Number.isInteger(minutes)
-      ? `${minutes} minute${minutes === 1 ? "" : "s"}`
-      : `${this.#options.config.maxSessionSeconds} seconds`;
     this.#log.info("session reached its maximum duration");
-    this.#sendError(
-      errorEvent(
-        RELAY_ERROR.expired,
-        `Your session hit the relay's maximum duration of ${limit}. Start a new session to continue.`,
-      ),
-    );
-    this.#close(1001, `Your session hit the maximum duration of ${limit}.`);
+    const { error, reason } = sessionExpired(this.#options.config.maxSessionSeconds);
+    this.#sendError(error);
+    this.#close(1001, reason);
   }
 
   /**
@@ -652,7 +460,7 @@ export class RelaySession {
     if (this.#phase === "closed") return;
     this.#phase = "closed";
     this.#abort.abort();
-    for (const timer of this.#timers) clearTimeout(timer);
+    clearTimeout(this.#expiry);
     clearInterval(this.#watchdog);
     if (this.#drainTimer) clearInterval(this.#drainTimer);
     const clipped = clipReason(reason);
@@ -667,7 +475,7 @@ export class RelaySession {
     this.#upstream?.close(safeCode === 1008 || safeCode === 1011 ? 1000 : safeCode, clipped);
     this.#options.metrics.sessionsActive.dec();
     this.#queue = [];
-    this.#finishRecording()
+    this.#recording.finish(this.#upstream !== null)
       .catch((error) => {
         this.#log.error("closing the recording failed", { error: String(error) });
         return null;
@@ -681,36 +489,4 @@ export class RelaySession {
         this.#resolveDone();
       });
   }
-}
-
-/** An upstream frame parsed: a JSON object with a string `type`. */
-interface UpstreamEvent {
-  type: string;
-  [field: string]: unknown;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** `text` parsed when it is a JSON event, else null (garbage, truncated JSON, a bare value). */
-function upstreamEvent(text: string): UpstreamEvent | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(text);
-  } catch {
-    return null;
-  }
-  return isObject(value) && typeof value.type === "string" ? value as UpstreamEvent : null;
-}
-
-/** What the browser is told when the upstream could not be opened: no addresses, no causes. */
-export function unreachableMessage(error: unknown): string {
-  if (error instanceof UpstreamError && error.status !== null) {
-    return `The voice service refused the session (HTTP ${error.status}).`;
-  }
-  if (error instanceof UpstreamError && /no answer within/.test(error.message)) {
-    return "The voice service did not answer in time.";
-  }
-  return "The voice service could not be reached.";
 }

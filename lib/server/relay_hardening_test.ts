@@ -1,41 +1,33 @@
 /**
- * The relay as a stranger on the internet would try it, over real sockets against a fake GA
- * upstream: fields and events that would turn the coach into a general-purpose model, an
+ * The relay as a stranger on the internet would try it, over real sockets against a scripted
+ * GA upstream: fields and events that would turn the coach into a general-purpose model, an
  * upstream that echoes the key back, an unreachable upstream, and a client that sends too
  * fast. Each case checks what the browser gets and what reaches the upstream.
  */
 import { deepEqual, equal, match, ok } from "node:assert/strict";
 import fc from "fast-check";
-import { FakeUpstream, type UpstreamConnection } from "@/tests/fake_upstream.ts";
-import { startTestServer } from "@/tests/server.ts";
-import { type Json, openRelay, type TestClient } from "@/tests/ws_client.ts";
 import { encodeBase64 } from "@/lib/shared/base64.ts";
-import { REFUSED_TYPES, RESPONSE_FIELDS, SESSION_FIELDS } from "@/tests/policy_cases.ts";
+import { REFUSED_TYPES, RESPONSE_FIELDS, SESSION_FIELDS } from "@/testing/policy_cases.ts";
+import { openRelaySession, relayEnv } from "@/testing/relay_session.ts";
+import { freePort, metric, readMetrics, startTestServer } from "@/testing/server.ts";
+import { ScriptedUpstream, type UpstreamConnection } from "@/testing/upstream.ts";
+import { waitFor } from "@/testing/wait.ts";
+import { type Json, openRelay, type TestClient } from "@/testing/ws_client.ts";
 
 const KEY = "sk-test-HARDENINGKEY0123456789abcdef";
 const AZURE_KEY = "0f1e2d3c4b5a69788796a5b4c3d2e1f0";
 
-function env(upstream: FakeUpstream, extra: Record<string, string> = {}) {
-  return { OPENAI_API_KEY: KEY, REALTIME_URL: upstream.url, ...extra };
-}
-
-async function connected(server: { url: string }, upstream: FakeUpstream) {
-  const pending = upstream.nextConnection();
-  const client = await openRelay(server.url);
-  const connection = await pending;
-  await client.next("session.created");
-  await client.next("session.updated");
-  return { client, connection };
+function env(upstream: ScriptedUpstream, extra: Record<string, string> = {}) {
+  return relayEnv(upstream, KEY, extra);
 }
 
 /** Sends an allowed event and waits until the upstream has it: everything before has landed. */
 async function sync(client: TestClient, connection: UpstreamConnection, id: string) {
   client.send({ type: "input_audio_buffer.clear", event_id: id });
-  const start = Date.now();
-  while (!connection.events.some((e) => e.event_id === id)) {
-    if (Date.now() - start > 5000) throw new Error(`The upstream never got ${id}`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  await waitFor(() => connection.events.some((e) => e.event_id === id), {
+    what: `${id} upstream`,
+    intervalMs: 5,
+  });
 }
 
 /** Every refused event of the policy tables, each with a distinct event_id. */
@@ -60,10 +52,10 @@ function refusedEvents(): { event: Json; param: string }[] {
 }
 
 Deno.test("relay: every refused field and event gets relay_event_not_allowed naming it, and nothing reaches the upstream", async () => {
-  await using upstream = new FakeUpstream();
+  await using upstream = await ScriptedUpstream.start();
   // Refusals count against the event rate; here every one must be answered.
   await using server = await startTestServer(env(upstream, { EVENT_RATE_PER_SESSION: "off" }));
-  const { client, connection } = await connected(server, upstream);
+  const { client, connection } = await openRelaySession(server.url, upstream);
   const cases = refusedEvents();
   for (const { event } of cases) client.send(event);
   await sync(client, connection, "sync_1");
@@ -143,9 +135,9 @@ function allowedUpstream(event: Json): boolean {
 }
 
 Deno.test("relay: no event carrying a disallowed field is ever forwarded (property)", async () => {
-  await using upstream = new FakeUpstream();
+  await using upstream = await ScriptedUpstream.start();
   await using server = await startTestServer(env(upstream, { EVENT_RATE_PER_SESSION: "off" }));
-  const { client, connection } = await connected(server, upstream);
+  const { client, connection } = await openRelaySession(server.url, upstream);
   const arbitraryEvent = fc.constantFrom(...Object.keys(FIELD_POOL)).chain((type) => {
     const pool = FIELD_POOL[type];
     const entries = Object.entries(pool).map(([key, values]) =>
@@ -177,7 +169,7 @@ Deno.test("relay: no event carrying a disallowed field is ever forwarded (proper
 Deno.test("relay: a key the upstream echoes in an error or a close reason never reaches the browser, a log or /metrics", async () => {
   for (const kind of ["openai", "azure"] as const) {
     const secret = kind === "openai" ? KEY : AZURE_KEY;
-    await using upstream = new FakeUpstream({
+    await using upstream = await ScriptedUpstream.start({
       onEvent(event, connection) {
         if (event.type !== "response.create") return;
         connection.socket.send(JSON.stringify({
@@ -201,7 +193,7 @@ Deno.test("relay: a key the upstream echoes in an error or a close reason never 
       REALTIME_URL: upstream.url,
     };
     await using server = await startTestServer(extra);
-    const { client } = await connected(server, upstream);
+    const { client } = await openRelaySession(server.url, upstream);
     client.send({ type: "response.create" });
     const error = await client.next("error");
     match(error.error.message, /Incorrect API key provided: \[redacted\]\./);
@@ -209,8 +201,8 @@ Deno.test("relay: a key the upstream echoes in an error or a close reason never 
     equal(closed.code, 4000);
     equal(closed.reason.includes(secret), false, kind);
     match(closed.reason, /\[redacted\]/);
-    const metrics = await (await fetch(`${server.url}/metrics`)).text();
-    match(metrics, /relay_errors_total\{source="upstream",code="other"\} 1/);
+    const metrics = await readMetrics(server.url);
+    equal(metric(metrics, 'relay_errors_total{source="upstream",code="other"}'), 1);
     const everything = [JSON.stringify(client.received), closed.reason, metrics, ...server.logs]
       .join("\n");
     equal(everything.includes(secret), false, `${kind} key leaked`);
@@ -218,13 +210,9 @@ Deno.test("relay: a key the upstream echoes in an error or a close reason never 
 });
 
 Deno.test("relay: an unreachable upstream is named in plain words, with no address", async () => {
-  // A port that was just free: nothing listens there.
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
   await using server = await startTestServer({
     OPENAI_API_KEY: KEY,
-    REALTIME_URL: `ws://127.0.0.1:${port}/v1/realtime`,
+    REALTIME_URL: `ws://127.0.0.1:${freePort()}/v1/realtime`,
   });
   const client = await openRelay(server.url);
   const error = await client.next("error");
@@ -236,9 +224,9 @@ Deno.test("relay: an unreachable upstream is named in plain words, with no addre
 });
 
 Deno.test("relay: audio beyond twice real time is dropped, counted and answered at most once a second", async () => {
-  await using upstream = new FakeUpstream();
+  await using upstream = await ScriptedUpstream.start();
   await using server = await startTestServer(env(upstream));
-  const { client, connection } = await connected(server, upstream);
+  const { client, connection } = await openRelaySession(server.url, upstream);
   // 20 s of audio as fast as the socket takes it: the 5 s burst passes, the rest mostly not.
   const frame = encodeBase64(new Uint8Array(960));
   for (let i = 0; i < 1000; i++) {
@@ -251,26 +239,22 @@ Deno.test("relay: audio beyond twice real time is dropped, counted and answered 
   const errors = client.received.filter((e) => e.error?.code === "relay_rate_limited");
   ok(errors.length >= 1 && errors.length <= 3, `${errors.length} rate-limit errors`);
   match(errors[0].error.message, /real time/);
-  const metrics = await (await fetch(`${server.url}/metrics`)).text();
-  const dropped = Number(/relay_rate_limited_total\{kind="audio"\} (\d+)/.exec(metrics)?.[1]);
+  const dropped = metric(await readMetrics(server.url), 'relay_rate_limited_total{kind="audio"}');
   equal(dropped, 1000 - forwarded);
   await client.close();
 });
 
 Deno.test("relay: other events beyond 20 a second are dropped with one error; audio still flows", async () => {
-  await using upstream = new FakeUpstream();
+  await using upstream = await ScriptedUpstream.start();
   await using server = await startTestServer(env(upstream));
-  const { client, connection } = await connected(server, upstream);
+  const { client, connection } = await openRelaySession(server.url, upstream);
   for (let i = 0; i < 200; i++) client.send({ type: "response.cancel", event_id: `c${i}` });
   // Invalid events count too: each would cost an error reply.
   for (let i = 0; i < 200; i++) client.send("not json");
   client.send({ type: "input_audio_buffer.append", audio: encodeBase64(new Uint8Array(960)) });
-  await new Promise((r) => setTimeout(r, 100));
-  const appended = Date.now();
-  while (!connection.events.some((e) => e.type === "input_audio_buffer.append")) {
-    if (Date.now() - appended > 5000) throw new Error("the append never arrived");
-    await new Promise((r) => setTimeout(r, 5));
-  }
+  await waitFor(() => connection.events.some((e) => e.type === "input_audio_buffer.append"), {
+    what: "append upstream",
+  });
   const cancels = connection.events.filter((e) => e.type === "response.cancel").length;
   ok(cancels >= 20 && cancels <= 22, `${cancels} cancels forwarded`);
   const limited = client.received.filter((e) => e.error?.code === "relay_rate_limited");

@@ -1,7 +1,8 @@
 /**
  * What the relay lets a browser do, in one place: which client events pass, which of their
  * fields, the session the server configures, and how fast a session may send. The relay's
- * transport (lib/server/relay.ts) moves bytes and asks this module; it decides nothing itself.
+ * transport (`relay.ts`) moves bytes and decides nothing itself: `relay_admission.ts` applies
+ * these rules to each browser message, and `relay_errors.ts` words the refusals.
  *
  * The browser is not trusted to configure the model: the API key on the server pays for
  * whatever reaches the upstream, so anything that could turn the coach into a general-purpose
@@ -20,18 +21,6 @@ import { BYTES_PER_MS, WIRE_SAMPLE_RATE } from "@/lib/shared/audio_format.ts";
 import type { ClientEvent } from "@/lib/shared/realtime/mod.ts";
 import type { Config, Rate } from "./config.ts";
 import { TokenBucket } from "./token_bucket.ts";
-
-/** The relay's error codes, in the Realtime error envelope. */
-export const RELAY_ERROR = {
-  notAllowed: "relay_event_not_allowed",
-  tooLarge: "relay_event_too_large",
-  queueFull: "relay_queue_full",
-  congested: "relay_upstream_congested",
-  rateLimited: "relay_rate_limited",
-  unavailable: "upstream_unavailable",
-  disconnected: "upstream_disconnected",
-  expired: "relay_session_expired",
-} as const;
 
 /**
  * Every client event the relay forwards, with the top-level fields it may carry. `event_id`

@@ -8,7 +8,7 @@ import {
   coachSessionUpdate,
   SessionLimits,
 } from "./relay_policy.ts";
-import { REFUSED_TYPES, RESPONSE_FIELDS, SESSION_FIELDS } from "@/tests/policy_cases.ts";
+import { REFUSED_TYPES, RESPONSE_FIELDS, SESSION_FIELDS } from "@/testing/policy_cases.ts";
 
 /** Parses like the relay, then asks the policy. */
 function decide(event: Record<string, unknown>) {

@@ -1,26 +1,29 @@
 /**
- * The relay against a fake GA upstream, over real sockets on loopback: connectors, the
+ * The relay against a scripted GA upstream, over real sockets on loopback: connectors, the
  * configured session, forwarding order, validation and allow-list errors, close codes,
  * limits, tickets and Origin, the recording tap, and secrets.
  */
 import { deepEqual, equal, match, ok, rejects } from "node:assert/strict";
-import { FakeUpstream } from "@/tests/fake_upstream.ts";
-import { startTestServer } from "@/tests/server.ts";
-import { type Json, openRelay, TestClient } from "@/tests/ws_client.ts";
 import { decodeBase64, encodeBase64 } from "@/lib/shared/base64.ts";
-import { readWav } from "./wav.ts";
-import { tempDir } from "@/tests/temp_dir.ts";
+import { concat, randomBytes } from "@/testing/bytes.ts";
+import { audioResponse } from "@/testing/ga_sequences.ts";
+import { readRecording } from "@/testing/recordings.ts";
+import { openRelaySession, relayEnv } from "@/testing/relay_session.ts";
+import { startTestServer } from "@/testing/server.ts";
+import { SilentUpstream } from "@/testing/silent_upstream.ts";
+import { tempDir } from "@/testing/temp_dir.ts";
+import { ScriptedUpstream } from "@/testing/upstream.ts";
+import { waitFor } from "@/testing/wait.ts";
+import { type Json, openRelay, TestClient } from "@/testing/ws_client.ts";
 
 const KEY = "sk-test-SECRETKEY0123456789abcdef";
 
-function openaiEnv(upstream: FakeUpstream, extra: Record<string, string> = {}) {
-  return {
-    OPENAI_API_KEY: KEY,
-    REALTIME_URL: upstream.url,
+function openaiEnv(upstream: ScriptedUpstream, extra: Record<string, string> = {}) {
+  return relayEnv(upstream, KEY, {
     COACH_VOICE: "cedar",
     COACH_INSTRUCTIONS: "Coach me kindly.",
     ...extra,
-  };
+  });
 }
 
 function append(bytes: Uint8Array, eventId?: string): Json {
@@ -31,32 +34,10 @@ function append(bytes: Uint8Array, eventId?: string): Json {
   };
 }
 
-function randomPcm(samples: number): Uint8Array {
-  return crypto.getRandomValues(new Uint8Array(samples * 2));
-}
-
-/** Opens the relay, waits for session.created and session.updated, returns both legs. */
-async function connected(server: { url: string }, upstream: FakeUpstream) {
-  const pending = upstream.nextConnection();
-  const client = await openRelay(server.url);
-  const connection = await pending;
-  await client.next("session.created");
-  await client.next("session.updated");
-  return { client, connection };
-}
-
-async function waitFor(condition: () => boolean, timeoutMs = 3000): Promise<void> {
-  const start = Date.now();
-  while (!condition()) {
-    if (Date.now() - start > timeoutMs) throw new Error("Condition not met in time");
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 Deno.test("relay: OpenAI connector sends Bearer auth, the model, no beta header, and the GA session.update", async () => {
-  await using upstream = new FakeUpstream();
+  await using upstream = await ScriptedUpstream.start();
   await using server = await startTestServer(openaiEnv(upstream));
-  const { client, connection } = await connected(server, upstream);
+  const { client, connection } = await openRelaySession(server.url, upstream);
   equal(connection.url.pathname, "/v1/realtime");
   equal(connection.url.searchParams.get("model"), "gpt-realtime");
   equal(connection.headers.get("authorization"), `Bearer ${KEY}`);
@@ -89,7 +70,7 @@ Deno.test("relay: OpenAI connector sends Bearer auth, the model, no beta header,
 });
 
 Deno.test("relay: Azure connector uses the GA path, the deployment as model, and the api-key header", async () => {
-  await using upstream = new FakeUpstream();
+  await using upstream = await ScriptedUpstream.start();
   const endpoint = upstream.url.replace("ws://", "http://").replace("/v1/realtime", "");
   await using server = await startTestServer({
     AZURE_OPENAI_ENDPOINT: endpoint + "/",
@@ -97,7 +78,7 @@ Deno.test("relay: Azure connector uses the GA path, the deployment as model, and
     AZURE_OPENAI_DEPLOYMENT: "my-realtime",
   });
   equal(server.state.config.upstream, "azure");
-  const { client, connection } = await connected(server, upstream);
+  const { client, connection } = await openRelaySession(server.url, upstream);
   equal(connection.url.pathname, "/openai/v1/realtime");
   equal(connection.url.search, "?model=my-realtime");
   equal(connection.headers.get("api-key"), "azure-SECRET-key");
@@ -107,13 +88,13 @@ Deno.test("relay: Azure connector uses the GA path, the deployment as model, and
 });
 
 Deno.test("relay: events sent before the upstream opens are queued and forwarded in order, unchanged", async () => {
-  await using upstream = new FakeUpstream();
+  await using upstream = await ScriptedUpstream.start();
   await using server = await startTestServer(openaiEnv(upstream));
   const pending = upstream.nextConnection();
   const client = await openRelay(server.url);
   const sent: string[] = [];
   for (let i = 0; i < 60; i++) {
-    const text = JSON.stringify(append(randomPcm(480), `evt_${i}`));
+    const text = JSON.stringify(append(randomBytes(960), `evt_${i}`));
     sent.push(text);
     client.send(text);
   }
@@ -128,10 +109,10 @@ Deno.test("relay: events sent before the upstream opens are queued and forwarded
 });
 
 Deno.test("relay: an even-length binary frame becomes an append; an odd one gets an error and the session goes on", async () => {
-  await using upstream = new FakeUpstream();
+  await using upstream = await ScriptedUpstream.start();
   await using server = await startTestServer(openaiEnv(upstream));
-  const { client, connection } = await connected(server, upstream);
-  const pcm = randomPcm(480);
+  const { client, connection } = await openRelaySession(server.url, upstream);
+  const pcm = randomBytes(960);
   client.send(pcm);
   client.send(new Uint8Array(961));
   const error = await client.next("error");
@@ -147,9 +128,9 @@ Deno.test("relay: an even-length binary frame becomes an append; an odd one gets
 });
 
 Deno.test("relay: events outside the allow-list get an error with the event_id echoed, and nothing is forwarded", async () => {
-  await using upstream = new FakeUpstream();
+  await using upstream = await ScriptedUpstream.start();
   await using server = await startTestServer(openaiEnv(upstream));
-  const { client, connection } = await connected(server, upstream);
+  const { client, connection } = await openRelaySession(server.url, upstream);
   client.send({
     type: "conversation.item.create",
     event_id: "evt_item",
@@ -181,9 +162,9 @@ Deno.test("relay: events outside the allow-list get an error with the event_id e
 });
 
 Deno.test("relay: malformed events get the validator's GA errors and the session goes on", async () => {
-  await using upstream = new FakeUpstream();
+  await using upstream = await ScriptedUpstream.start();
   await using server = await startTestServer(openaiEnv(upstream));
-  const { client, connection } = await connected(server, upstream);
+  const { client, connection } = await openRelaySession(server.url, upstream);
   client.send("{not json");
   equal((await client.next("error")).error.code, "invalid_json");
   client.send({ type: "nope", event_id: "evt_nope" });
@@ -192,7 +173,7 @@ Deno.test("relay: malformed events get the validator's GA errors and the session
   equal(unknown.error.event_id, "evt_nope");
   client.send({ type: "input_audio_buffer.append", audio: "%%%" });
   equal((await client.next("error")).error.code, "invalid_value");
-  const pcm = randomPcm(480);
+  const pcm = randomBytes(960);
   client.send(append(pcm));
   await waitFor(() => connection.events.length === 2);
   deepEqual(connection.events[1], append(pcm));
@@ -200,14 +181,14 @@ Deno.test("relay: malformed events get the validator's GA errors and the session
 });
 
 Deno.test("relay: an event over MAX_EVENT_BYTES is refused with an error", async () => {
-  await using upstream = new FakeUpstream();
+  await using upstream = await ScriptedUpstream.start();
   await using server = await startTestServer(openaiEnv(upstream, { MAX_EVENT_BYTES: "4096" }));
-  const { client, connection } = await connected(server, upstream);
-  client.send(append(randomPcm(4000)));
+  const { client, connection } = await openRelaySession(server.url, upstream);
+  client.send(append(randomBytes(8000)));
   const error = await client.next("error");
   equal(error.error.code, "relay_event_too_large");
   match(error.error.message, /at most 4096/);
-  client.send(append(randomPcm(480)));
+  client.send(append(randomBytes(960)));
   await waitFor(() => connection.events.length === 2);
   await client.close();
 });
@@ -221,33 +202,28 @@ for (
   ] as const
 ) {
   Deno.test(`relay: an upstream close ${code} reaches the browser with its reason`, async () => {
-    await using upstream = new FakeUpstream();
+    await using upstream = await ScriptedUpstream.start();
     await using server = await startTestServer(openaiEnv(upstream));
-    const { client, connection } = await connected(server, upstream);
+    const { client, connection } = await openRelaySession(server.url, upstream);
     connection.socket.close(code, reason);
     deepEqual(await client.closed, { code, reason });
   });
 }
 
 Deno.test("relay: a browser close reaches the upstream", async () => {
-  await using upstream = new FakeUpstream();
+  await using upstream = await ScriptedUpstream.start();
   await using server = await startTestServer(openaiEnv(upstream));
-  const { client, connection } = await connected(server, upstream);
+  const { client, connection } = await openRelaySession(server.url, upstream);
   await client.close(1000, "done");
   deepEqual(await connection.closed, { code: 1000, reason: "done" });
   await waitFor(() => server.state.sessions.size === 0);
 });
 
 Deno.test("relay: an upstream that never answers gives the browser an error and a close", async () => {
-  // A TCP listener that accepts and never speaks.
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const held: Deno.Conn[] = [];
-  (async () => {
-    for await (const conn of listener) held.push(conn);
-  })();
+  await using upstream = new SilentUpstream();
   await using server = await startTestServer({
     OPENAI_API_KEY: KEY,
-    REALTIME_URL: `ws://127.0.0.1:${listener.addr.port}/v1/realtime`,
+    REALTIME_URL: upstream.url,
     UPSTREAM_CONNECT_TIMEOUT_MS: "300",
   });
   const client = await openRelay(server.url);
@@ -257,12 +233,10 @@ Deno.test("relay: an upstream that never answers gives the browser an error and 
   match(error.error.message, /The voice service did not answer in time\. Try again in a moment\./);
   ok(server.logs.some((line) => /no answer within 300 ms/.test(line)), "the log keeps the details");
   equal((await client.closed).code, 1011);
-  listener.close();
-  for (const conn of held) conn.close();
 });
 
 Deno.test("relay: an upstream that refuses the upgrade gives the browser an error and a close", async () => {
-  await using upstream = new FakeUpstream({ refuseWith: 503 });
+  await using upstream = await ScriptedUpstream.start({ refuseWith: 503 });
   await using server = await startTestServer(openaiEnv(upstream));
   const client = await openRelay(server.url);
   const error = await client.next("error");
@@ -278,12 +252,12 @@ async function upgradeStatus(url: string, headers: Record<string, string> = {}):
     await client.close();
     return 101;
   } catch (error) {
-    return Number(String((error as Error).message).replace("HTTP ", ""));
+    return Number(/HTTP (\d+)/.exec(String(error))?.[1]);
   }
 }
 
 Deno.test("relay: tickets are required, signed, single-use and short-lived; Origin is checked before the upgrade", async () => {
-  await using upstream = new FakeUpstream();
+  await using upstream = await ScriptedUpstream.start();
   await using server = await startTestServer(openaiEnv(upstream, { TICKET_TTL_SECONDS: "1" }));
   const ws = server.url.replace("http", "ws");
   const ticket =
@@ -315,7 +289,7 @@ Deno.test("relay: tickets are required, signed, single-use and short-lived; Orig
 });
 
 Deno.test("relay: ALLOWED_ORIGINS replaces the same-origin default", async () => {
-  await using upstream = new FakeUpstream();
+  await using upstream = await ScriptedUpstream.start();
   await using server = await startTestServer(
     openaiEnv(upstream, { ALLOWED_ORIGINS: "https://app.example, https://b.example" }),
   );
@@ -338,7 +312,7 @@ Deno.test("relay: ALLOWED_ORIGINS replaces the same-origin default", async () =>
 });
 
 Deno.test("relay: MAX_SESSIONS_PER_CLIENT refuses one more session with 429 until one closes", async () => {
-  await using upstream = new FakeUpstream();
+  await using upstream = await ScriptedUpstream.start();
   await using server = await startTestServer(openaiEnv(upstream, { MAX_SESSIONS_PER_CLIENT: "2" }));
   const a = await openRelay(server.url);
   const b = await openRelay(server.url);
@@ -352,9 +326,9 @@ Deno.test("relay: MAX_SESSIONS_PER_CLIENT refuses one more session with 429 unti
 });
 
 Deno.test("relay: MAX_SESSION_SECONDS ends the session with an error and close 1001", async () => {
-  await using upstream = new FakeUpstream();
+  await using upstream = await ScriptedUpstream.start();
   await using server = await startTestServer(openaiEnv(upstream, { MAX_SESSION_SECONDS: "1" }));
-  const { client, connection } = await connected(server, upstream);
+  const { client, connection } = await openRelaySession(server.url, upstream);
   const error = await client.next("error", 3000);
   equal(error.error.code, "relay_session_expired");
   const closed = await client.closed;
@@ -366,37 +340,17 @@ Deno.test("relay: MAX_SESSION_SECONDS ends the session with an error and close 1
 Deno.test("relay: RECORD_DIR holds exactly the audio forwarded upstream and the assistant audio", async () => {
   await using tmp = await tempDir();
   const dir = tmp.path;
-  const deltas: Uint8Array[] = [randomPcm(2400), randomPcm(1200)];
-  await using upstream = new FakeUpstream({
+  const deltas: Uint8Array[] = [randomBytes(4800), randomBytes(2400)];
+  await using upstream = await ScriptedUpstream.start({
     onEvent(event, connection) {
-      if (event.type !== "response.create") return;
-      for (const delta of deltas) {
-        connection.socket.send(
-          JSON.stringify({
-            type: "response.output_audio.delta",
-            event_id: "event_x",
-            response_id: "resp_x",
-            item_id: "item_x",
-            output_index: 0,
-            content_index: 0,
-            delta: encodeBase64(delta),
-          }),
-        );
-      }
-      connection.socket.send(
-        JSON.stringify({
-          type: "response.done",
-          event_id: "event_y",
-          response: { id: "resp_x", status: "completed" },
-        }),
-      );
+      if (event.type === "response.create") connection.send(audioResponse(deltas));
     },
   });
   await using server = await startTestServer(openaiEnv(upstream, { RECORD_DIR: dir }));
-  const { client } = await connected(server, upstream);
+  const { client } = await openRelaySession(server.url, upstream);
   const sent: Uint8Array[] = [];
   for (let i = 0; i < 40; i++) {
-    const pcm = randomPcm(480);
+    const pcm = randomBytes(960);
     sent.push(pcm);
     client.send(i % 4 === 3 ? pcm : append(pcm));
   }
@@ -405,49 +359,29 @@ Deno.test("relay: RECORD_DIR holds exactly the audio forwarded upstream and the 
   await client.next("response.done");
   await client.close();
   await waitFor(() => server.state.sessions.size === 0);
-  const files = [...Deno.readDirSync(dir)].map((e) => e.name).sort();
+  const files = [...Deno.readDirSync(dir)].map((e) => e.name);
   equal(files.length, 2);
-  const [input, output] = [
-    files.find((f) => f.endsWith(".input.wav"))!,
-    files.find((f) => f.endsWith(".output.wav"))!,
-  ];
-  match(input, /^relay_[0-9A-Za-z]{21}\.input\.wav$/);
-  const inputWav = readWav(await Deno.readFile(`${dir}/${input}`));
-  equal(inputWav.sampleRate, 24000);
-  deepEqual(new Uint8Array(inputWav.samples.buffer), concat(sent));
-  deepEqual(
-    new Uint8Array(readWav(await Deno.readFile(`${dir}/${output}`)).samples.buffer),
-    concat(deltas),
-  );
+  ok(files.every((f) => /^relay_[0-9A-Za-z]{21}\.(in|out)put\.wav$/.test(f)), files.join(", "));
+  const recorded = await readRecording(dir);
+  deepEqual(recorded.input, concat(sent));
+  deepEqual(recorded.output, concat(deltas));
 });
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
-}
-
 Deno.test("relay: the API key reaches no page, ticket reply, browser frame or log line", async () => {
-  await using upstream = new FakeUpstream({
+  await using upstream = await ScriptedUpstream.start({
     onEvent(event, connection) {
       if (event.type === "response.create") {
-        connection.socket.send(
-          JSON.stringify({
-            type: "error",
-            event_id: "event_e",
-            error: {
-              type: "invalid_request_error",
-              code: "x",
-              message: "m",
-              param: null,
-              event_id: null,
-            },
-          }),
-        );
+        connection.send({
+          type: "error",
+          event_id: "event_e",
+          error: {
+            type: "invalid_request_error",
+            code: "x",
+            message: "m",
+            param: null,
+            event_id: null,
+          },
+        });
       }
     },
   });
@@ -455,7 +389,7 @@ Deno.test("relay: the API key reaches no page, ticket reply, browser frame or lo
   const page = await (await fetch(server.url)).text();
   const ticketReply = await (await fetch(`${server.url}/api/session`, { method: "POST" })).text();
   const health = await (await fetch(`${server.url}/healthz`)).text();
-  const { client } = await connected(server, upstream);
+  const { client } = await openRelaySession(server.url, upstream);
   client.send({ type: "response.create" });
   await client.next("error");
   await client.close();

@@ -1,13 +1,14 @@
 /**
- * Starts the HTTP server: builds the services, the app from the route manifest, and
- * `Deno.serve`. Used by main.ts, dev.ts and the tests (port 0, real sockets).
+ * Starts the HTTP server: builds the services, asks the caller for the request handler
+ * (`app.ts` at the top builds it from the route manifest), and serves it. The library knows
+ * no route: `startApp()` in `app.ts` is what main.ts, dev.ts, the tests and the benchmarks
+ * call.
  *
  * @module
  */
-import { createApp } from "@/framework/app.ts";
 import { readAssets } from "@/framework/builder.ts";
-import { manifest } from "@/routes/_manifest.ts";
 import { type Config, configSecrets, describeConfig } from "./config.ts";
+import { AccessCodes } from "./access.ts";
 import { clientLimiter } from "./client_limits.ts";
 import { openPublicEmulator } from "./emulator/public.ts";
 import { Health } from "./health.ts";
@@ -20,6 +21,9 @@ import { SessionRegistry } from "./sessions.ts";
 import type { AppState } from "./state.ts";
 import { TicketIssuer } from "./tickets.ts";
 import { upstreamTarget } from "./upstream.ts";
+
+/** Builds the request handler once the services exist. */
+export type HandlerFactory = (state: AppState) => Deno.ServeHandler<Deno.NetAddr>;
 
 export interface ServerOptions {
   /** Where log lines go (tests capture them). */
@@ -39,8 +43,15 @@ export interface RunningServer {
   finished: Promise<void>;
 }
 
+/**
+ * Builds the services from `config`, then serves the handler `app` makes from them on
+ * `config.hostname:config.port` (port 0: a free one; `RunningServer.port` tells which).
+ *
+ * @throws {Error} when no browser build exists and `options.assets` is not given
+ */
 export async function startServer(
   config: Readonly<Config>,
+  app: HandlerFactory,
   options: ServerOptions = {},
 ): Promise<RunningServer> {
   const redactor = new Redactor(configSecrets(config));
@@ -57,6 +68,7 @@ export async function startServer(
     health: new Health({ recording: config.recordDir !== null }),
     tickets: new TicketIssuer(config.relaySecret, { ttlSeconds: config.ticketTtlSeconds }),
     ticketLimiter: clientLimiter(config.ticketRate),
+    access: new AccessCodes(config.accessCodes, config.relaySecret),
     origins: OriginPolicy.fromConfig(config, config.port), // the real port is set below
     sessions: new SessionRegistry({
       maxPerClient: config.maxSessionsPerClient,
@@ -69,7 +81,7 @@ export async function startServer(
     }),
     assets,
   };
-  const handler = createApp(manifest, { state, assets });
+  const handler = app(state);
   // Restarts its listener when descriptors run out (lib/server/listener.ts).
   const server = serveResilient(handler, {
     port: config.port,

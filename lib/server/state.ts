@@ -3,6 +3,7 @@
  *
  * @module
  */
+import type { AccessCodes } from "./access.ts";
 import type { ClientLimiter } from "./client_limits.ts";
 import type { Config } from "./config.ts";
 import type { PublicEmulator } from "./emulator/public.ts";
@@ -24,6 +25,8 @@ export interface AppState {
   /** Parts that can degrade while the server still answers (`/healthz`). */
   health: Health;
   tickets: TicketIssuer;
+  /** `ACCESS_CODES`, the cookie a right one earns, and the tries per client. */
+  access: AccessCodes;
   /** Tickets per client (`TICKET_RATE_PER_CLIENT`); null when `off`. */
   ticketLimiter: ClientLimiter | null;
   /** Browser origins allowed to get tickets and open the relay; set once the port is known. */

@@ -13,7 +13,7 @@
  *
  * The socket is npm `ws`, not Deno's built-in `WebSocket` client: Deno 2.9.6's client enables
  * Nagle's algorithm and writes each frame in two parts, so every message waits for a delayed
- * ACK (23 ms p50 added per message, measured); `ws` sets TCP_NODELAY and adds well under 1 ms.
+ * ACK; `ws` sets TCP_NODELAY (figures: BENCHMARKS.md, "Relay round trip").
  * `ws` also answers the service's idle PINGs by itself.
  *
  * @module

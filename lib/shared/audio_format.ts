@@ -1,7 +1,7 @@
 // This module is browser compatible.
 /**
  * The audio format on the wire, named once for both sides: 24 kHz mono PCM16 little-endian,
- * cut into 20 ms frames (PROTOCOL.md §6 of the design notes; CONTRACT.md wire contract).
+ * cut into 20 ms frames (docs/protocol.md §5.1–§5.2; one frame per append is this project's own wire contract, §5.3).
  *
  * @module
  */

@@ -3,8 +3,8 @@
  * Base64 (RFC 4648 §4, standard alphabet, padded) for audio bytes.
  *
  * Uses the native `Uint8Array.prototype.toBase64` / `Uint8Array.fromBase64` where the runtime
- * has them (Deno 2.9, Chrome 140, Firefox 133, Safari 18.2): about 35× faster than
- * `btoa(String.fromCharCode(...))`. Elsewhere a table-based fallback with the same semantics
+ * has them (Deno 2.9, Chrome 140, Firefox 133, Safari 18.2): far faster than
+ * `btoa(String.fromCharCode(...))` (BENCHMARKS.md, "Packing and base64"). Elsewhere a table-based fallback with the same semantics
  * as the native "loose" decoder: ASCII whitespace is ignored, padding is optional but must be
  * complete when present, and a lone final character is an error.
  *
@@ -45,7 +45,7 @@ export function decodeBase64(text: string): Uint8Array {
  * The number of bytes `text` decodes to, checking it exactly as {@linkcode decodeBase64} does
  * but without building the bytes: for a relay that forwards the text and only needs to know
  * the audio is whole. `atob` (native in browsers and Deno) accepts and rejects the same texts
- * as the native "loose" decoder, and is about 20× faster than `fromBase64` for a 20 ms frame.
+ * as the native "loose" decoder, and is much faster than `fromBase64` for a 20 ms frame.
  *
  * @throws {SyntaxError} when `text` is not valid base64
  */

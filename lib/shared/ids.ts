@@ -1,14 +1,15 @@
 // This module is browser compatible.
 /**
  * Identifiers in the shape the Realtime API mints them: a prefix (`event`, `item`, `resp`,
- * `sess` or `conv`), an underscore and 21 base62 characters (PROTOCOL.md §4), e.g.
- * `event_BxR0kq2Yt7mZpW4nLc9sD`.
+ * `sess` or `conv`), an underscore and 21 base62 characters (docs/protocol.md §3.1), e.g.
+ * `event_BxR0kq2Yt7mZpW4nLc9sD`. The relay names its own sessions the same way with the
+ * prefix `relay` (they name logs and recordings, and are never sent as a Realtime id).
  *
  * @module
  */
 
-/** The kinds of object the server names. */
-export type IdPrefix = "event" | "item" | "resp" | "sess" | "conv";
+/** The kinds of object the server names, and `relay` for the relay's own sessions. */
+export type IdPrefix = "event" | "item" | "resp" | "sess" | "conv" | "relay";
 
 const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 /** Random characters after the prefix, as in observed server ids. */

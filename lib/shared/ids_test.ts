@@ -1,7 +1,7 @@
 import { equal, match, ok } from "node:assert/strict";
 import { ID_RANDOM_LENGTH, type IdPrefix, newId } from "./ids.ts";
 
-const PREFIXES: IdPrefix[] = ["event", "item", "resp", "sess", "conv"];
+const PREFIXES: IdPrefix[] = ["event", "item", "resp", "sess", "conv", "relay"];
 const ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
 /** Replaces `crypto.getRandomValues` with one that hands out `stream` in order, then zeros. */

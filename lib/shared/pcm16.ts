@@ -5,7 +5,8 @@
  * Scaling is by 32768 both ways, so every PCM16 value survives a round trip through float
  * exactly; +1.0 clamps to 32767. Packing writes through an `Int16Array` view, which is
  * little-endian on every platform browsers and Deno run on (checked at load; a big-endian host
- * falls back to `DataView`). That is about 8× faster than `DataView.setInt16` per sample.
+ * falls back to `DataView`). That is several times faster than `DataView.setInt16`
+ * (BENCHMARKS.md, "Packing and base64").
  *
  * @module
  */

@@ -14,12 +14,12 @@
  * - length `FILTER_SPAN` = 41.5 periods of `r`: 83 taps at 48 kHz, 0.85 ms of delay.
  *
  * These are the shortest Kaiser design found (a search over length, β and cutoff) that meets
- * the capture-path targets with margin. The tests measure, at 48 and 44.1 kHz → 24 kHz: every
- * input tone from 12.5 kHz to the input Nyquist at ≤ −94.3 dB (target −90), the passband flat
- * within 0.001 dB to 8 kHz (target ±0.1) and −0.87 dB at 10 kHz (target ≥ −1). The stopband
- * starts at 12.5 kHz, not 12 kHz, because a 12.5 kHz tone aliases to 11.5 kHz; 10–12.5 kHz is
- * the transition band. For other rates the design scales with `r`: 24 kHz → 16 kHz keeps the
- * same figures at 2/3 of the frequencies, and 8 kHz → 24 kHz (r = 8 kHz) has 2.6 ms of delay.
+ * the capture-path targets with margin. The tests check, at 48 and 44.1 kHz → 24 kHz, the
+ * targets: every input tone from 12.5 kHz to the input Nyquist at −90 dB or less, the passband
+ * flat within ±0.1 dB to 8 kHz and no lower than −1 dB at 10 kHz (figures: BENCHMARKS.md,
+ * "Resampler"). The stopband starts at 12.5 kHz, not 12 kHz, because a 12.5 kHz tone aliases to
+ * 11.5 kHz; 10–12.5 kHz is the transition band. For other rates the design scales with `r`:
+ * 24 kHz → 16 kHz keeps the same targets at 2/3 of the frequencies.
  *
  * A true half-band filter (every other tap zero) is not used for 48 → 24 kHz: its response is
  * symmetric about 12 kHz, so −90 dB at 12.5 kHz would force unity gain up to 11.5 kHz, a 1 kHz
@@ -41,8 +41,9 @@
  * The history is linear: new samples are appended after the last `K − 1`, so every window is
  * contiguous and the inner loops need no modulo; when the buffer is full (every 8192 samples)
  * the last `K − 1` samples move to the front. History and coefficients are plain `number[]`
- * of doubles (V8 stores them unboxed): in V8, these loops ran 20–30 % faster over them than
- * over `Float32Array` or `Float64Array` fields, and `| 0` on indices saves overflow checks.
+ * of doubles (V8 stores them unboxed): in V8 these loops ran faster over them than over
+ * `Float32Array` or `Float64Array` fields (BENCHMARKS.md, "Resampler"), and `| 0` on indices
+ * saves overflow checks.
  * Each output sample is computed by the same expression, in the same order, whichever kernel
  * (single or paired) and whatever the chunking, so the output is bit-identical however the
  * input is split.

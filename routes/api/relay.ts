@@ -71,7 +71,7 @@ export const handler: Handlers<AppState> = {
     }
     const { socket, response } = upgrade;
     const session = new RelaySession(socket, {
-      sessionId: newId("sess").replace("sess_", "relay_"),
+      sessionId: newId("relay"),
       config,
       target: ctx.state.upstream,
       metrics,

@@ -1,11 +1,12 @@
 /**
  * The emulator's error catalogue: every `error` the emulated Realtime service sends that the
  * shared parser (`lib/shared/realtime/parse.ts`) does not already produce, as a function returning
- * the GA `code`, `param` and message (PROTOCOL.md §2.3, §6, §7).
+ * the GA `code`, `param` and message (docs/protocol.md §1.4, §6, §7).
  *
- * Messages quoted in PROTOCOL.md are reproduced exactly (GA's own sentences end with a
- * period). The others are marked "Modelled": they follow GA's wording where third-party
- * clients quote it, and are otherwise written for this emulator and unconfirmed.
+ * Messages quoted in docs/protocol.md (§1.4, §6, §7.3) are reproduced exactly (GA's own
+ * sentences end with a period). The others are marked "Modelled" (§7.5): they follow GA's
+ * wording where third-party clients quote it, and are otherwise written for this emulator and
+ * unconfirmed.
  *
  * @module
  */
@@ -34,7 +35,7 @@ function fatal(code: string | null, message: string, closeCode: number): FatalPr
 }
 
 // ---------------------------------------------------------------------------------------------
-// Handshake (PROTOCOL.md §1, §2.3): one error frame after the 101, then a close
+// Handshake (docs/protocol.md §1.4): one error frame after the 101, then a close
 
 /** `OpenAI-Beta` header or the `openai-beta.realtime-v1` subprotocol. */
 export function betaApiShapeDisabled(): FatalProblem {
@@ -79,7 +80,7 @@ export function unsupportedConnection(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Session lifetime (PROTOCOL.md §6)
+// Session lifetime (docs/protocol.md §6)
 
 /** Close code of an expired session. */
 export const SESSION_EXPIRED_CLOSE_CODE = 1001;

@@ -1,5 +1,5 @@
 /**
- * The checks the Realtime service makes on a WebSocket upgrade (PROTOCOL.md §1, §2): the
+ * The checks the Realtime service makes on a WebSocket upgrade (docs/protocol.md §1): the
  * subprotocol to answer with, and whether the session may start.
  *
  * GA answers every upgrade with a 101 and reports a bad one in the first frame, then closes

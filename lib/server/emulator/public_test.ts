@@ -3,8 +3,9 @@
  * checked before the upgrade (401), a per-client cap (429), and an event size limit.
  */
 import { deepEqual, equal, match, ok, rejects } from "node:assert/strict";
-import { startTestServer } from "@/tests/server.ts";
-import { TestClient } from "@/tests/ws_client.ts";
+import { startTestServer } from "@/testing/server.ts";
+import { waitFor } from "@/testing/wait.ts";
+import { type ClientOptions, TestClient } from "@/testing/ws_client.ts";
 import { encodeBase64 } from "../../shared/base64.ts";
 import { openPublicEmulator, PublicEmulator } from "./public.ts";
 
@@ -19,13 +20,8 @@ function emulatorUrl(server: { url: string }): string {
 }
 
 /** Opens a GA client; rejects with `HTTP <status>` when the upgrade is refused. */
-async function open(
-  server: { url: string },
-  options: { headers?: Record<string, string>; protocols?: string[] } = {},
-): Promise<TestClient> {
-  const client = new TestClient(emulatorUrl(server), options);
-  await client.opened;
-  return client;
+function open(server: { url: string }, options: ClientOptions = {}): Promise<TestClient> {
+  return TestClient.connect(emulatorUrl(server), options);
 }
 
 Deno.test("/v1/realtime by default answers 404 with a JSON error to any upgrade and any bearer, never 101", async () => {
@@ -47,7 +43,7 @@ Deno.test("/v1/realtime by default answers 404 with a JSON error to any upgrade 
 
 Deno.test("/v1/realtime public: no key or a wrong key gets 401 before any upgrade; the key opens a GA session", async (t) => {
   await using server = await startTestServer(publicEnv());
-  const refused: [string, { headers?: Record<string, string>; protocols?: string[] }][] = [
+  const refused: [string, ClientOptions][] = [
     ["no key", {}],
     ["a wrong bearer", { headers: { Authorization: "Bearer sk-wrong" } }],
     ["the key plus a character", { headers: { Authorization: `Bearer ${KEY}x` } }],
@@ -71,7 +67,7 @@ Deno.test("/v1/realtime public: no key or a wrong key gets 401 before any upgrad
     match(body.error.message, /Authorization: Bearer <EMULATOR_KEY>/);
     ok(!JSON.stringify(body).includes(KEY), "the key is never echoed");
   });
-  const accepted: [string, { headers?: Record<string, string>; protocols?: string[] }][] = [
+  const accepted: [string, ClientOptions][] = [
     ["the bearer", { headers: { Authorization: `Bearer ${KEY}` } }],
     ["the browser's key subprotocol", {
       protocols: ["realtime", `openai-insecure-api-key.${KEY}`],
@@ -121,10 +117,7 @@ Deno.test("/v1/realtime public: MAX_SESSIONS_PER_CLIENT open sessions, then 429 
   equal((await response.json()).error.code, "too_many_sessions");
   equal(server.state.emulator?.size, 2);
   await first.close();
-  const deadline = Date.now() + 3000;
-  while (server.state.emulator!.size > 1 && Date.now() < deadline) {
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  await waitFor(() => server.state.emulator!.size === 1, { what: "a freed slot" });
   const third = await open(server, auth);
   await third.next("session.created");
   await second.close();

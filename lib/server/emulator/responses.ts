@@ -1,7 +1,7 @@
 /**
  * The emulator's "echo coach" response: it plays the user's last utterance back as
  * `response.output_audio.delta` chunks with an honest transcript ("(local echo of 1.8 s of
- * your speech)"), in the GA event order of PROTOCOL.md §8 steps 7–16.
+ * your speech)"), in the GA event order of docs/protocol.md §8.1 steps 7–16.
  *
  * Deltas are paced with one timer, `speedup` times faster than real time (the real service
  * also streams ahead of playback), and stop at once on {@linkcode EchoResponse.cancel}. The
@@ -217,7 +217,7 @@ export class EchoResponse {
     return this.#options.content.audio.subarray(0, this.#sentAudioBytes);
   }
 
-  /** Sends steps 7–10 of PROTOCOL.md §8 and schedules the deltas. */
+  /** Sends steps 7–10 of docs/protocol.md §8.1 and schedules the deltas. */
   start(): void {
     this.#startedAt = performance.now();
     this.#send({ type: "response.created", response: this.#response(null) });

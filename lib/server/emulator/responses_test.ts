@@ -2,6 +2,7 @@ import { deepEqual, equal, match, ok, throws } from "node:assert/strict";
 import { BYTES_PER_MS } from "../../shared/audio_format.ts";
 import { decodeBase64 } from "../../shared/base64.ts";
 import type { ServerEvent } from "../../shared/realtime/mod.ts";
+import { AUDIO_RESPONSE, shape } from "@/testing/ga_sequences.ts";
 import {
   echoContent,
   EchoResponse,
@@ -53,12 +54,6 @@ function run(
   });
 }
 
-function types(events: Loose[]): string[] {
-  return events.map((e) => e.type).filter((t, i, all) =>
-    !(t.endsWith(".delta") && all[i - 1] === t)
-  );
-}
-
 Deno.test("splitText() cuts at word boundaries and loses nothing", () => {
   deepEqual(splitText("a b c d", 2), ["a b ", "c d"]);
   deepEqual(splitText("one", 3), ["one", "", ""]);
@@ -97,24 +92,12 @@ Deno.test("estimateUsage() adds up its parts", () => {
 Deno.test("EchoResponse sends steps 7–16 and all the audio in 100 ms chunks", async () => {
   const settings = options();
   const { events, response, firstAudio } = await run(settings);
-  deepEqual(types(events), [
-    "response.created",
-    "response.output_item.added",
-    "conversation.item.added",
-    "response.content_part.added",
-    "response.output_audio_transcript.delta",
-    "response.output_audio.delta",
-    "response.output_audio_transcript.delta",
-    "response.output_audio.delta",
-    "response.output_audio_transcript.delta",
-    "response.output_audio.delta",
-    "response.output_audio.done",
-    "response.output_audio_transcript.done",
-    "response.content_part.done",
-    "conversation.item.done",
-    "response.output_item.done",
-    "response.done",
-  ]);
+  deepEqual(shape(events), AUDIO_RESPONSE);
+  // Each tick sends its words, then its audio.
+  deepEqual(
+    events.slice(4, 10).map((e) => e.type),
+    Array(3).fill(["response.output_audio_transcript.delta", "response.output_audio.delta"]).flat(),
+  );
   equal(firstAudio, 1);
   const deltas = events.filter((e) => e.type === "response.output_audio.delta");
   deepEqual(deltas.map((e) => decodeBase64(e.delta).length), [4800, 4800, 2400]);

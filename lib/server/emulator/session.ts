@@ -1,5 +1,5 @@
 /**
- * One emulated Realtime GA session (PROTOCOL.md): the state machine behind a socket, kept
+ * One emulated Realtime GA session (docs/protocol.md): the state machine behind a socket, kept
  * apart from the socket so it can be driven directly.
  *
  * Client frames are handled strictly in arrival order and synchronously; frames that arrive
@@ -31,6 +31,10 @@
  * - frames that arrive while the detector loads wait up to {@linkcode MAX_PENDING_BYTES};
  *   beyond that they are refused with a `server_error`.
  *
+ * The module is that one idea, the session state machine, fenced into `//#region` blocks by
+ * concern: lifecycle, configuration, input audio and turns, responses, conversation items,
+ * audio formats, sending.
+ *
  * @module
  */
 
@@ -41,11 +45,15 @@ import {
   type ClientEvent,
   type ConversationItemCreateEvent,
   type ConversationItemTruncateEvent,
+  DEFAULT_PREFIX_PADDING_MS,
+  DEFAULT_VAD_THRESHOLD,
+  defaultServerVad,
   defaultSession,
   errorEvent,
   type Item,
   type ItemParam,
   mergeSessionUpdate,
+  MIN_COMMIT_MS,
   parseClientEvent,
   type ParseOptions,
   type RealtimeSession,
@@ -83,8 +91,8 @@ import { encodeG711, G711Decoder, g711Law } from "./g711.ts";
 import { echoContent, EchoResponse } from "./responses.ts";
 import type { VadEvent, VadOptions } from "./vad.ts";
 
-/** The least audio a manual commit accepts. */
-export const MIN_COMMIT_MS = 100;
+//#region Limits, options and detector settings
+
 /** Longest input buffer kept without a commit; older audio is dropped (2 minutes, 5.76 MB). */
 export const MAX_BUFFER_MS = 2 * 60 * 1000;
 /** Bytes of frames kept while the detector loads; later frames get an error (4 MiB). */
@@ -154,8 +162,8 @@ export function vadOptionsFor(turnDetection: TurnDetection): VadOptions {
       };
     case "semantic_vad":
       return {
-        threshold: 0.5,
-        prefixPaddingMs: 300,
+        threshold: DEFAULT_VAD_THRESHOLD,
+        prefixPaddingMs: DEFAULT_PREFIX_PADDING_MS,
         silenceDurationMs: SEMANTIC_SILENCE_MS[turnDetection.eagerness],
       };
     default: {
@@ -167,6 +175,8 @@ export function vadOptionsFor(turnDetection: TurnDetection): VadOptions {
   }
 }
 
+//#endregion
+
 /** Server events minus the id, which `#send` adds. */
 type Unsent<T> = T extends ServerEvent ? Omit<T, "event_id"> : never;
 
@@ -175,6 +185,8 @@ type Unsent<T> = T extends ServerEvent ? Omit<T, "event_id"> : never;
  * for each frame, and {@linkcode dispose} when the socket closes.
  */
 export class EmulatedSession {
+  //#region State and lifecycle: frames in, one at a time
+
   #transport: SessionTransport;
   #options: Required<Omit<EmulatedSessionOptions, "log">> & Pick<EmulatedSessionOptions, "log">;
   #session: RealtimeSession;
@@ -238,7 +250,7 @@ export class EmulatedSession {
       this.#end(SESSION_EXPIRED_CLOSE_CODE, reason);
     }, Math.min(this.#options.sessionSeconds * 1000, MAX_TIMER_MS));
     const turnDetection = this.#session.audio.input.turn_detection;
-    const options = turnDetection ? vadOptionsFor(turnDetection) : vadOptionsFor(defaultVad());
+    const options = vadOptionsFor(turnDetection ?? defaultServerVad());
     this.#options.createVad(options).then(
       (vad) => {
         if (this.#closed) {
@@ -363,8 +375,9 @@ export class EmulatedSession {
     }
   }
 
-  // -------------------------------------------------------------------------------------------
-  // Session configuration
+  //#endregion
+
+  //#region Session configuration
 
   #updateSession(event: SessionUpdateEvent): void {
     const result = validateSessionUpdate(event.session, this.#session, {
@@ -400,8 +413,9 @@ export class EmulatedSession {
     vad.configure(vadOptionsFor(after));
   }
 
-  // -------------------------------------------------------------------------------------------
-  // Input audio
+  //#endregion
+
+  //#region Input audio and turns
 
   #append(bytes: Uint8Array): void {
     const pcm = this.#decodeInput(bytes);
@@ -514,7 +528,7 @@ export class EmulatedSession {
     this.#send({ type: "input_audio_buffer.cleared" });
   }
 
-  /** Steps 4–6 of PROTOCOL.md §8 (plus a transcription failure when transcription is on). */
+  /** Steps 4–6 of docs/protocol.md §8.1 (plus a transcription failure when transcription is on). */
   #commit(itemId: string, audio: Uint8Array): void {
     const item: UserMessageItem = {
       id: itemId,
@@ -542,8 +556,9 @@ export class EmulatedSession {
     }
   }
 
-  // -------------------------------------------------------------------------------------------
-  // Responses
+  //#endregion
+
+  //#region Responses
 
   #createResponse(params: ResponseCreateParams, eventId: string | undefined): void {
     if (this.#active) return this.#sendProblem(activeResponse(this.#active.id), eventId);
@@ -650,8 +665,9 @@ export class EmulatedSession {
     active.cancel("client_cancelled");
   }
 
-  // -------------------------------------------------------------------------------------------
-  // Conversation items
+  //#endregion
+
+  //#region Conversation items
 
   #createItem(event: ConversationItemCreateEvent): void {
     const param = event.item;
@@ -788,8 +804,9 @@ export class EmulatedSession {
     this.#send({ type: "conversation.item.retrieved", item });
   }
 
-  // -------------------------------------------------------------------------------------------
-  // Audio formats: everything inside is 24 kHz PCM16
+  //#endregion
+
+  //#region Audio formats: everything inside is 24 kHz PCM16
 
   #decodeInput(bytes: Uint8Array): Uint8Array {
     const law = g711Law(this.#session.audio.input.format);
@@ -811,8 +828,9 @@ export class EmulatedSession {
     return law === null ? bytes : new G711Decoder(law).decode(bytes);
   }
 
-  // -------------------------------------------------------------------------------------------
-  // Sending
+  //#endregion
+
+  //#region Sending
 
   #send(event: Unsent<ServerEvent>): void {
     if (this.#closed) return;
@@ -839,7 +857,10 @@ export class EmulatedSession {
   #log(msg: string, fields?: Record<string, unknown>): void {
     this.#options.log?.(msg, fields);
   }
+  //#endregion
 }
+
+//#region Helpers
 
 /**
  * Checks the lifetime and pacing settings.
@@ -857,10 +878,6 @@ export function checkEmulatorOptions(options: { sessionSeconds?: number; speedup
   }
 }
 
-function defaultVad(): TurnDetection {
-  return defaultSession().audio.input.turn_detection!;
-}
-
 function formatKey(format: AudioFormat): string {
   return format.type;
 }
@@ -874,3 +891,5 @@ export function encodeAudio(pcm: Uint8Array, format: AudioFormat): Uint8Array {
 function clone<T>(value: T): T {
   return structuredClone(value);
 }
+
+//#endregion

@@ -1,6 +1,6 @@
 /**
  * The emulator's entry point: upgrades `GET /v1/realtime` to a WebSocket and runs one
- * emulated Realtime GA session on it (PROTOCOL.md §2.3 for the handshake, the rest of the
+ * emulated Realtime GA session on it (docs/protocol.md §1 for the handshake, the rest of the
  * protocol in `session.ts`).
  *
  * @module
@@ -38,7 +38,7 @@ export interface EmulatorOptions {
 }
 
 /**
- * Deno's `idleTimeout`: it pings every half of it (20 s, like the service's ~20.3 s) and
+ * Deno's `idleTimeout`: it pings every half of it (20 s, close to the service's own ping interval, docs/protocol.md §1.5) and
  * closes a connection that has not answered within it.
  */
 const IDLE_TIMEOUT_SECONDS = 40;

@@ -1,6 +1,11 @@
+/**
+ * The emulator's upgrade: what testing/ga_conformance.ts checks of every GA stand-in
+ * (credentials, the subprotocol, the default session) is not repeated here.
+ */
 import { deepEqual, equal, match, notEqual, throws } from "node:assert/strict";
-import { DEFAULT_INSTRUCTIONS } from "../../shared/realtime/mod.ts";
-import { startEmulator, TestClient } from "./_test_client.ts";
+import { defaultSession } from "../../shared/realtime/mod.ts";
+import { startEmulator } from "@/testing/emulator.ts";
+import { connectRealtime, openRealtime, type RealtimeClientOptions } from "@/testing/ws_client.ts";
 import { handleRealtimeUpgrade } from "./upgrade.ts";
 
 Deno.test("handleRealtimeUpgrade() answers a plain HTTP request with 400 and a JSON error", async () => {
@@ -14,7 +19,7 @@ Deno.test("handleRealtimeUpgrade() answers a plain HTTP request with 400 and a J
 
 Deno.test("handleRealtimeUpgrade() refuses the beta shape with 4000 after the 101", async (t) => {
   await using emulator = startEmulator();
-  const cases: [string, Parameters<typeof TestClient.connect>[1]][] = [
+  const cases: [string, RealtimeClientOptions][] = [
     ["OpenAI-Beta header", {
       headers: { Authorization: "Bearer sk-test", "OpenAI-Beta": "realtime=v1" },
     }],
@@ -25,7 +30,7 @@ Deno.test("handleRealtimeUpgrade() refuses the beta shape with 4000 after the 10
   ];
   for (const [name, options] of cases) {
     await t.step(name, async () => {
-      const client = await TestClient.connect(emulator.url, options);
+      const client = await connectRealtime(emulator.url, options);
       const error = await client.next();
       equal(error.type, "error");
       deepEqual(error.error, {
@@ -40,23 +45,14 @@ Deno.test("handleRealtimeUpgrade() refuses the beta shape with 4000 after the 10
         code: 4000,
         reason: "invalid_request_error.beta_api_shape_disabled",
       });
-      equal(client.events.length, 1);
+      equal(client.received.length, 1);
     });
   }
 });
 
-Deno.test("handleRealtimeUpgrade() without credentials sends code null and closes 3000", async () => {
-  await using emulator = startEmulator();
-  const client = await TestClient.connect(emulator.url, { headers: {} });
-  const error = await client.next();
-  equal(error.error.code, null);
-  equal(error.error.message, "Missing bearer or basic authentication in header");
-  deepEqual(await client.closed, { code: 3000, reason: "invalid_request_error" });
-});
-
 Deno.test("handleRealtimeUpgrade() without a model sends missing_model and closes 4000", async () => {
   await using emulator = startEmulator();
-  const client = await TestClient.connect(emulator.url, { query: "" });
+  const client = await connectRealtime(emulator.url, { query: "" });
   const error = await client.next();
   equal(error.error.code, "missing_model");
   equal(
@@ -68,7 +64,7 @@ Deno.test("handleRealtimeUpgrade() without a model sends missing_model and close
 
 Deno.test("handleRealtimeUpgrade() refuses intent=transcription clearly with 4000", async () => {
   await using emulator = startEmulator();
-  const client = await TestClient.connect(emulator.url, { query: "intent=transcription" });
+  const client = await connectRealtime(emulator.url, { query: "intent=transcription" });
   const error = await client.next();
   equal(error.error.code, "invalid_value");
   equal(error.error.param, "intent");
@@ -76,79 +72,45 @@ Deno.test("handleRealtimeUpgrade() refuses intent=transcription clearly with 400
   deepEqual(await client.closed, { code: 4000, reason: "invalid_request_error.invalid_value" });
 });
 
-Deno.test("handleRealtimeUpgrade() accepts the browser key subprotocol and echoes only 'realtime'", async () => {
-  await using emulator = startEmulator();
-  await using client = await TestClient.connect(emulator.url, {
-    headers: {},
-    protocols: ["realtime", "openai-insecure-api-key.sk-secret"],
-  });
-  equal(client.socket.protocol, "realtime");
-  equal((await client.next()).type, "session.created");
-});
-
 Deno.test("handleRealtimeUpgrade() starts with session.created holding the GA default session", async () => {
   await using emulator = startEmulator({ sessionSeconds: 90 });
   const before = Math.floor(Date.now() / 1000);
-  await using client = await TestClient.connect(emulator.url, { query: "model=gpt-realtime-mini" });
+  await using client = await connectRealtime(emulator.url, { query: "model=gpt-realtime-mini" });
   const created = await client.next();
   equal(created.type, "session.created");
   match(created.event_id, /^event_[0-9A-Za-z]{21}$/);
-  const { id, expires_at: expiresAt, ...rest } = created.session;
+  const { id, expires_at: expiresAt } = created.session;
   match(id, /^sess_[0-9A-Za-z]{21}$/);
   const now = Math.floor(Date.now() / 1000);
   equal(expiresAt >= before + 90 && expiresAt <= now + 90, true, `expires_at ${expiresAt}`);
-  deepEqual(rest, {
-    type: "realtime",
-    object: "realtime.session",
-    model: "gpt-realtime-mini",
-    output_modalities: ["audio"],
-    instructions: DEFAULT_INSTRUCTIONS,
-    tools: [],
-    tool_choice: "auto",
-    max_output_tokens: "inf",
-    tracing: null,
-    truncation: "auto",
-    prompt: null,
-    include: null,
-    audio: {
-      input: {
-        format: { type: "audio/pcm", rate: 24000 },
-        transcription: null,
-        noise_reduction: null,
-        turn_detection: {
-          type: "server_vad",
-          threshold: 0.5,
-          prefix_padding_ms: 300,
-          silence_duration_ms: 200,
-          idle_timeout_ms: null,
-          create_response: true,
-          interrupt_response: true,
-        },
-      },
-      output: { format: { type: "audio/pcm", rate: 24000 }, voice: "alloy", speed: 1 },
-    },
+  // The default session (lib/shared/realtime/session_defaults_test.ts spells it out), with the
+  // connection's model and the emulator's lifetime.
+  deepEqual(created.session, {
+    ...defaultSession({ model: "gpt-realtime-mini" }),
+    id,
+    expires_at: expiresAt,
   });
   // Nothing else is sent unasked.
   await client.sync();
-  equal(client.events.length, 1);
+  equal(client.received.length, 1);
 });
 
 Deno.test("handleRealtimeUpgrade() closes 1001 when the session reaches its lifetime", async () => {
   await using emulator = startEmulator({ sessionSeconds: 1 });
-  const client = await TestClient.open(emulator.url);
+  const client = await openRealtime(emulator.url);
   deepEqual(await client.closed, {
     code: 1001,
     reason: "Your session hit the maximum duration of 1 second.",
   });
-  equal(client.events.length, 1);
+  equal(client.received.length, 1);
 });
 
 Deno.test("handleRealtimeUpgrade() echoes a client close 1000 and session.close closes 1000", async () => {
   await using emulator = startEmulator();
-  const client = await TestClient.open(emulator.url);
+  const client = await openRealtime(emulator.url);
   client.send({ type: "session.close" });
   deepEqual(await client.closed, { code: 1000, reason: "" });
-  const other = await TestClient.open(emulator.url);
+  const other = await openRealtime(emulator.url);
   other.socket.close(1000);
   equal((await other.closed).code, 1000);
   notEqual(emulator.logs.length, 0);

@@ -1,6 +1,6 @@
 /**
  * Server-side voice activity detection for the emulator's `server_vad` turn detection
- * (PROTOCOL.md §5 and §8 of the design notes): turns a stream of 24 kHz mono PCM16 into
+ * (docs/protocol.md §4.4 and §8.2): turns a stream of 24 kHz mono PCM16 into
  * `speech_started {audioStartMs}` / `speech_stopped {audioEndMs}` events.
  *
  * ## Design
@@ -46,12 +46,11 @@
  * ## Costs
  *
  * Buffers are allocated once: at creation, libfvad's state and the 160-byte frame in wasm memory
- * (about 0.9 KB) and the small analysis rings; on the first non-empty `push()`, a 50 ms
- * conversion slice and the resampler (about 85 KB, mostly the resampler's input history). So a
- * detector that is never fed, as in an idle session, holds about 3 KB in all. After that,
- * `push()` allocates only the array it returns (and one view when the chunk does not end on a
- * 50 ms slice). Analysis costs about 0.1 % of real time (10 s of audio in 7 ms); the pitch
- * search runs only on candidate frames before a turn.
+ * and the small analysis rings; on the first non-empty `push()`, a 50 ms conversion slice and
+ * the resampler. So a detector never fed, as in an idle session, holds only small fixed state;
+ * the resampler is built on the first push. After that, `push()` allocates only the array it
+ * returns (and one view when the chunk does not end on a 50 ms slice). The pitch search runs
+ * only on candidate frames before a turn.
  * The WebAssembly instance (16 MiB of linear memory) is shared by every detector in the
  * process; `close()` frees this detector's state in it.
  *
@@ -64,16 +63,18 @@ import fvadWasm from "./fvad_wasm.js";
 import { WIRE_SAMPLE_RATE } from "../../shared/audio_format.ts";
 import { Resampler } from "../../shared/resampler.ts";
 
-/** Server VAD settings, as in `session.audio.input.turn_detection` of type `server_vad`. */
+//#region Settings, constants and the gates a threshold sets
+
+/**
+ * Server VAD settings, as in `session.audio.input.turn_detection` of type `server_vad`. The
+ * protocol's defaults are `defaultServerVad()` in lib/shared/realtime/session_defaults.ts.
+ */
 export interface VadOptions {
-  /**
-   * Activation threshold, 0..1. Higher needs louder and more clearly voiced audio.
-   * Protocol default 0.5.
-   */
+  /** Activation threshold, 0..1. Higher needs louder and more clearly voiced audio. */
   threshold: number;
-  /** Ms of audio before the detected onset included in `audioStartMs`. Protocol default 300. */
+  /** Ms of audio before the detected onset included in `audioStartMs`. */
   prefixPaddingMs: number;
-  /** Ms of silence that end a turn. Protocol default 200 (the docs say 500). */
+  /** Ms of silence that end a turn. */
   silenceDurationMs: number;
 }
 
@@ -170,6 +171,10 @@ function validate(options: VadOptions): VadOptions {
   return { threshold, prefixPaddingMs, silenceDurationMs };
 }
 
+//#endregion
+
+//#region The conversion to 8 kHz and libfvad, loaded once per process
+
 /** A detector's 24 → 8 kHz conversion: PCM16 is scaled into `slice`, then resampled. */
 interface Conversion {
   resampler: Resampler;
@@ -214,19 +219,23 @@ function loadFvad(): Promise<FvadModule> {
   return fvadModule;
 }
 
+//#endregion
+
 /**
  * Detects turns in 24 kHz mono PCM16 for `server_vad`. Create with
  * {@linkcode VoiceActivityDetector.create}, feed with {@linkcode VoiceActivityDetector.push},
  * free with {@linkcode VoiceActivityDetector.close}. One thread; not reentrant.
  */
 export class VoiceActivityDetector {
+  //#region State, creation and the public methods
+
   #fvad: FvadModule;
   #handle: number;
   /** Byte address of the 80-sample frame in wasm memory. */
   #framePointer: number;
   /**
-   * The 24 → 8 kHz conversion, created by the first `push()`: the resampler's history alone
-   * is about 80 KB of heap, and most detectors (idle sessions, sessions without turn
+   * The 24 → 8 kHz conversion, created by the first `push()`: the resampler's history is by
+   * far its largest allocation, and most detectors (idle sessions, sessions without turn
    * detection) are never fed. Null before the first push and after `close()`.
    */
   #conversion: Conversion | null = null;
@@ -369,6 +378,10 @@ export class VoiceActivityDetector {
     this.#conversion = null;
   }
 
+  //#endregion
+
+  //#region Per-frame analysis: the four measurements and the onset window
+
   #initFvad(): void {
     this.#fvad._fvad_set_sample_rate(this.#handle, VAD_RATE);
     this.#fvad._fvad_set_mode(this.#handle, this.#gates.mode);
@@ -482,6 +495,10 @@ export class VoiceActivityDetector {
     this.#periodicCount = 0;
   }
 
+  //#endregion
+
+  //#region Noise floor (minimum statistics)
+
   /** Updates the minimum-statistics noise floor with this frame's power; returns it in dB. */
   #trackFloor(power: number): number {
     this.#smoothedPower = this.#smoothedPower < 0
@@ -503,4 +520,6 @@ export class VoiceActivityDetector {
     }
     return floorDb + FLOOR_BIAS_DB;
   }
+
+  //#endregion
 }

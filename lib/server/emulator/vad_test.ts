@@ -3,21 +3,9 @@ import fc from "fast-check";
 import { readWav } from "../wav.ts";
 import { Resampler } from "../../shared/resampler.ts";
 import { floatToPcm16Into } from "../../shared/pcm16.ts";
+import { concat } from "@/testing/bytes.ts";
+import { fixturePath, readFixtureJson, type SpeechTruth as Truth } from "@/testing/fixtures.ts";
 import { type VadEvent, type VadOptions, VoiceActivityDetector } from "./vad.ts";
-
-/** Ground truth written by scripts/make_fixtures.sh. */
-interface Truth {
-  sampleRate: number;
-  samples: number;
-  durationMs: number;
-  utterances: {
-    text: string;
-    startSample: number;
-    endSample: number;
-    startMs: number;
-    endMs: number;
-  }[];
-}
 
 const RATE = 24000;
 const DEFAULTS: VadOptions = { threshold: 0.5, prefixPaddingMs: 300, silenceDurationMs: 500 };
@@ -25,26 +13,18 @@ const DEFAULTS: VadOptions = { threshold: 0.5, prefixPaddingMs: 300, silenceDura
 const START_TOLERANCE_MS = 150;
 const END_TOLERANCE_MS = 250;
 
-function fixture(name: string): URL {
-  return new URL(`../../../tests/fixtures/${name}`, import.meta.url);
-}
-
 function loadWav(name: string): Int16Array {
-  const wav = readWav(Deno.readFileSync(fixture(name)));
+  const wav = readWav(Deno.readFileSync(fixturePath(name)));
   equal(wav.sampleRate, RATE, `${name} should be 24 kHz`);
   equal(wav.channels, 1, `${name} should be mono`);
   return wav.samples;
 }
 
-function loadTruth(name: string): Truth {
-  return JSON.parse(Deno.readTextFileSync(fixture(name))) as Truth;
-}
-
 const SPEECH = loadWav("speech_24k.wav");
-const SPEECH_TRUTH = loadTruth("speech_24k.json");
+const SPEECH_TRUTH = await readFixtureJson<Truth>("speech_24k.json");
 const NOISE = loadWav("noise_24k.wav");
 const PAUSE = loadWav("pause_24k.wav");
-const PAUSE_TRUTH = loadTruth("pause_24k.json");
+const PAUSE_TRUTH = await readFixtureJson<Truth>("pause_24k.json");
 
 /** Pushes `samples` in chunks whose sizes cycle through `sizes`; returns every event. */
 function feed(
@@ -125,16 +105,6 @@ function mix(a: Int16Array, b: Int16Array, gain = 1): Int16Array {
   return a.map((v, i) => Math.max(-32768, Math.min(32767, v + Math.round(gain * b[i % b.length]))));
 }
 
-function concat(...parts: Int16Array[]): Int16Array {
-  const out = new Int16Array(parts.reduce((n, p) => n + p.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
-}
-
 function silence(ms: number): Int16Array {
   return new Int16Array((RATE * ms) / 1000);
 }
@@ -189,7 +159,7 @@ Deno.test("push() reports nothing for digital silence or a −70 dBFS floor", as
 
 Deno.test("push() does not take loud noise starting after silence for speech", async () => {
   // The noise floor lags a sudden noise by up to a second; periodicity keeps it from starting.
-  const input = concat(silence(1000), scale(NOISE, 3), scale(NOISE, 3));
+  const input = concat([silence(1000), scale(NOISE, 3), scale(NOISE, 3)]);
   for (const threshold of [0, 0.5, 1]) {
     deepEqual(await detect(input, { threshold }), [], `threshold ${threshold}`);
   }
@@ -227,7 +197,7 @@ Deno.test("threshold 0.95 still finds full-level speech but not speech 30 dB qui
 });
 
 Deno.test("silenceDurationMs decides whether a 0.5 s pause ends the turn", async () => {
-  const input = concat(PAUSE, silence(1500));
+  const input = concat([PAUSE, silence(1500)]);
   const [opening, closing] = PAUSE_TRUTH.utterances;
   const short = turns(await detect(input, { silenceDurationMs: 200 }));
   equal(short.length, 2, JSON.stringify(short));
@@ -338,7 +308,7 @@ Deno.test("detectors sharing the wasm instance keep separate state", async () =>
 
 Deno.test("speech_44k.wav and speech_48k.wav hold the same speech", async () => {
   for (const [name, rate] of [["speech_44k.wav", 44100], ["speech_48k.wav", 48000]] as const) {
-    const wav = readWav(Deno.readFileSync(fixture(name)));
+    const wav = readWav(Deno.readFileSync(fixturePath(name)));
     equal(wav.sampleRate, rate);
     equal(wav.channels, 1);
     ok(Math.abs(wav.samples.length / rate - SPEECH.length / RATE) < 0.001, `${name} duration`);
@@ -379,7 +349,7 @@ Deno.test("close() is idempotent and later calls throw", async () => {
 
 Deno.test("a detector allocates its resampler on the first push, not at creation", async () => {
   // An idle session holds a detector that is never fed: it must not pay for the 24 → 8 kHz
-  // resampler (about 80 KB of history). Garbage can only add to the growth measured, never
+  // resampler and its history. Garbage can only add to the growth measured, never
   // hide a leak, so the bound is safe without a forced GC.
   (await VoiceActivityDetector.create(DEFAULTS)).close();
   const count = 200;

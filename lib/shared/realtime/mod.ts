@@ -26,5 +26,6 @@ export * from "./session.ts";
 export * from "./session_defaults.ts";
 export * from "./session_update.ts";
 export * from "./error_event.ts";
+export * from "./limits.ts";
 export * from "./parse.ts";
 export type { RequestProblem } from "./readers.ts";

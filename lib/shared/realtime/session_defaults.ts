@@ -41,12 +41,17 @@ export interface DefaultSessionOptions {
   createdAt?: number;
 }
 
+/** The service's default `server_vad` activation threshold, 0..1 (docs/protocol.md §4.4). */
+export const DEFAULT_VAD_THRESHOLD = 0.5;
+/** The service's default audio kept before detected speech, in ms. */
+export const DEFAULT_PREFIX_PADDING_MS = 300;
+
 /** The default server_vad settings (the server's silence default is 200 ms, not the documented 500). */
 export function defaultServerVad(): ServerVad {
   return {
     type: "server_vad",
-    threshold: 0.5,
-    prefix_padding_ms: 300,
+    threshold: DEFAULT_VAD_THRESHOLD,
+    prefix_padding_ms: DEFAULT_PREFIX_PADDING_MS,
     silence_duration_ms: 200,
     idle_timeout_ms: null,
     create_response: true,

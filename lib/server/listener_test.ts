@@ -1,6 +1,9 @@
 import { deepEqual, equal, ok, rejects, throws } from "node:assert/strict";
 import { type Outage, restartDelay, type ServeFunction, serveResilient } from "./listener.ts";
 
+/** A listener on a free loopback port that retries within milliseconds. */
+const QUICK = { hostname: "127.0.0.1", port: 0, minDelayMs: 5, maxDelayMs: 20 } as const;
+
 function hello(): Response {
   return new Response("hello");
 }
@@ -117,10 +120,7 @@ Deno.test("serveResilient() restarts a failed listener on the same port and repo
     appRequests++;
     return hello();
   }, {
-    hostname: "127.0.0.1",
-    port: 0,
-    minDelayMs: 5,
-    maxDelayMs: 20,
+    ...QUICK,
     serve: faults.serve,
     onFailed: (error) => failures.push(error),
     onRestarted: (outage) => restarts.push(outage),
@@ -156,10 +156,7 @@ Deno.test("serveResilient() reports a second outage after the first one ended", 
   let failures = 0;
   let restarts = 0;
   const server = serveResilient(hello, {
-    hostname: "127.0.0.1",
-    port: 0,
-    minDelayMs: 5,
-    maxDelayMs: 20,
+    ...QUICK,
     serve: faults.serve,
     onFailed: () => failures++,
     onRestarted: () => restarts++,
@@ -181,10 +178,7 @@ Deno.test("serveResilient() does not count a keep-alive connection of the failed
   const faults = faultyServe();
   let restarts = 0;
   const server = serveResilient(hello, {
-    hostname: "127.0.0.1",
-    port: 0,
-    minDelayMs: 5,
-    maxDelayMs: 20,
+    ...QUICK,
     serve: faults.serve,
     onRestarted: () => restarts++,
   });

@@ -22,6 +22,10 @@
  *
  * @module
  */
+import { checkClient, storeFailed } from "./_checks.ts";
+
+/** What to do when the store fails here. */
+const STORE_FAILED_NEXT = "refuse new sessions until it answers";
 
 /** Options of {@linkcode BudgetStore}. */
 export interface BudgetStoreOptions {
@@ -71,7 +75,6 @@ export const BUDGET_PREFIX: Deno.KvKey = ["budget"];
 export const BUDGET_KEY_LIFETIME_MS = 2 * 86_400_000;
 
 const DAY_MS = 86_400_000;
-const MAX_CLIENT_LENGTH = 512;
 const DEFAULT_ATTEMPTS = 32;
 
 /** Daily session-time budgets per client and for the service, on one KV store. */
@@ -127,7 +130,7 @@ export class BudgetStore {
     try {
       entries = await this.#kv.getMany<Deno.KvU64[]>([clientKey(day, client), totalKey(day)]);
     } catch (error) {
-      throw storeFailed("read the budget", error);
+      throw storeFailed("read the budget", error, STORE_FAILED_NEXT);
     }
     const forClient = left(this.perClientSeconds, entries[0].value);
     const total = left(this.totalSeconds, entries[1].value);
@@ -171,7 +174,7 @@ export class BudgetStore {
           .delete(totalKey(utcDay(now - 2 * DAY_MS)))
           .commit()).ok;
       } catch (error) {
-        throw storeFailed("spend from the budget", error);
+        throw storeFailed("spend from the budget", error, STORE_FAILED_NEXT);
       }
       if (committed) return;
     }
@@ -204,21 +207,4 @@ function left(limitSeconds: number | null, spent: Deno.KvU64 | null): number | n
   if (limitSeconds === null) return null;
   const spentSeconds = spent instanceof Deno.KvU64 ? Number(spent.value) / 1000 : 0;
   return Math.max(0, limitSeconds - spentSeconds);
-}
-
-function checkClient(client: string, action: string): void {
-  if (typeof client !== "string" || client.length === 0 || client.length > MAX_CLIENT_LENGTH) {
-    throw new TypeError(
-      `Cannot ${action}: the client must be a string of 1 to ${MAX_CLIENT_LENGTH} characters`,
-    );
-  }
-}
-
-function storeFailed(action: string, error: unknown): Error {
-  return new Error(
-    `Cannot ${action}: the KV store failed (${
-      error instanceof Error ? error.message : String(error)
-    }); refuse new sessions until it answers`,
-    { cause: error },
-  );
 }

@@ -20,6 +20,7 @@
  *
  * @module
  */
+import { checkClient } from "./_checks.ts";
 
 /** Options of {@linkcode LeaseStore}. */
 export interface LeaseStoreOptions {
@@ -49,7 +50,6 @@ export const DEFAULT_LEASE_ATTEMPTS = 32;
 /** Where leases live: `["leases", client]`. */
 export const LEASES_PREFIX: Deno.KvKey = ["leases"];
 
-const MAX_CLIENT_LENGTH = 512;
 const MAX_SESSION_ID_LENGTH = 256;
 
 /** A client's holders as stored: `[sessionId, expiresAtMs]` pairs. */
@@ -199,14 +199,6 @@ export class Lease implements AsyncDisposable {
 
 function leaseKey(client: string): Deno.KvKey {
   return [...LEASES_PREFIX, client];
-}
-
-function checkClient(client: string, action: string): void {
-  if (typeof client !== "string" || client.length === 0 || client.length > MAX_CLIENT_LENGTH) {
-    throw new TypeError(
-      `Cannot ${action}: the client must be a string of 1 to ${MAX_CLIENT_LENGTH} characters`,
-    );
-  }
 }
 
 function checkSessionId(sessionId: string, action: string): void {

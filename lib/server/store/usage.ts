@@ -12,8 +12,12 @@
  *
  * @module
  */
+import { checkClient, storeFailed } from "./_checks.ts";
 import { TOKEN_KINDS, type TokenCounts, type TokenKind, zeroTokens } from "../prices.ts";
 import { utcDay } from "./budgets.ts";
+
+/** What to do when the store fails here. */
+const STORE_FAILED_NEXT = "keep the counts and add them again later";
 
 /** Options of {@linkcode UsageStore}. */
 export interface UsageStoreOptions {
@@ -27,7 +31,6 @@ export interface UsageStoreOptions {
 /** Where usage lives: `["usage", day, …]`. */
 export const USAGE_PREFIX: Deno.KvKey = ["usage"];
 
-const MAX_CLIENT_LENGTH = 512;
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 
 /** Tokens used per client and day, and by the service, on one KV store. */
@@ -74,7 +77,7 @@ export class UsageStore {
     try {
       await op.commit();
     } catch (error) {
-      throw storeFailed("add token usage", error);
+      throw storeFailed("add token usage", error, STORE_FAILED_NEXT);
     }
   }
 
@@ -114,7 +117,7 @@ export class UsageStore {
     try {
       entries = await this.#kv.getMany<Deno.KvU64[]>(keys);
     } catch (error) {
-      throw storeFailed("read token usage", error);
+      throw storeFailed("read token usage", error, STORE_FAILED_NEXT);
     }
     const totals = zeroTokens();
     TOKEN_KINDS.forEach((kind, i) => {
@@ -131,21 +134,4 @@ function clientKey(day: string, client: string, kind: TokenKind): Deno.KvKey {
 
 function totalKey(day: string, kind: TokenKind): Deno.KvKey {
   return [...USAGE_PREFIX, day, "total", kind];
-}
-
-function checkClient(client: string, action: string): void {
-  if (typeof client !== "string" || client.length === 0 || client.length > MAX_CLIENT_LENGTH) {
-    throw new TypeError(
-      `Cannot ${action}: the client must be a string of 1 to ${MAX_CLIENT_LENGTH} characters`,
-    );
-  }
-}
-
-function storeFailed(action: string, error: unknown): Error {
-  return new Error(
-    `Cannot ${action}: the KV store failed (${
-      error instanceof Error ? error.message : String(error)
-    }); keep the counts and add them again later`,
-    { cause: error },
-  );
 }

@@ -11,8 +11,9 @@
  *   (`http://localhost:PORT`, `http://127.0.0.1:PORT`, `http://[::1]:PORT`, and the listening
  *   address itself when it is a specific one);
  * - plus `PUBLIC_ORIGIN` when set;
- * - on Deno Deploy (`DENO_DEPLOYMENT_ID`), also the request URL's own origin: Deploy's edge
- *   terminates TLS and writes that URL, the client cannot;
+ * - on Deno Deploy (`DENO_DEPLOYMENT_ID`), also the request's own origin: its URL's, and
+ *   `https://` + its `Host` (Deploy's edge ends TLS and routes by `Host`: a request that reaches
+ *   the deployment was addressed to one of its domains);
  * - with `TRUST_PROXY=1`, also the origin made of `X-Forwarded-Proto` and
  *   `X-Forwarded-Host` (or `Host`), which the proxy in front sets.
  *
@@ -110,10 +111,26 @@ export class OriginPolicy {
     const origin = req.headers.get("origin");
     if (origin === null) return true;
     if (this.#allowed.has(origin)) return true;
-    if (this.#deployment && origin === new URL(req.url).origin) return true;
+    if (this.#deployment && deployedOrigins(req).includes(origin)) return true;
     if (this.#trustProxy && origin === forwardedOrigin(req)) return true;
     return false;
   }
+}
+
+/**
+ * The origins a request reaching a Deno Deploy deployment was sent to: its URL's own, and
+ * `https://` + its `Host`. Deploy's edge ends TLS and routes by `Host`, so a request that
+ * reaches this deployment was addressed to one of its domains, whatever scheme the runtime
+ * reports (plain http, or none over a unix socket).
+ */
+function deployedOrigins(req: Request): string[] {
+  const origins: string[] = [];
+  const own = new URL(req.url).origin;
+  if (own !== "null") origins.push(own);
+  const host = firstValue(req.headers.get("host"));
+  const https = host === null ? null : normalizeOrigin(`https://${host}`);
+  if (https !== null) origins.push(https);
+  return origins;
 }
 
 /**

@@ -76,6 +76,17 @@ Deno.test("OriginPolicy: on Deno Deploy the request's own origin counts", () => 
   equal(policy.allows(req({ origin: "https://coach-abc123.deno.dev" }, url)), true);
   equal(policy.allows(req({ origin: "http://coach-abc123.deno.dev" }, url)), false);
   equal(policy.allows(req({ origin: "https://evil.example" }, url)), false);
+  // TLS ends at Deploy's edge: the runtime may see plain http (or a unix socket), the browser
+  // sent https to the Host it asked for.
+  const inner = "http://coach-abc123.deno.dev/api/relay";
+  const host = { host: "coach-abc123.deno.dev" };
+  equal(policy.allows(req({ origin: "https://coach-abc123.deno.dev", ...host }, inner)), true);
+  equal(policy.allows(req({ origin: "https://evil.example", ...host }, inner)), false);
+  const socket = "http+unix://%2Ftmp%2Fdeploy.sock/api/relay";
+  equal(policy.allows(req({ origin: "https://coach-abc123.deno.dev", ...host }, socket)), true);
+  // Without a deployment, Host counts for nothing.
+  const local = new OriginPolicy({ port: 8000 });
+  equal(local.allows(req({ origin: "https://coach-abc123.deno.dev", ...host }, inner)), false);
 });
 
 Deno.test("OriginPolicy: with trustProxy the forwarded proto and host count", () => {

@@ -193,6 +193,8 @@ async function runPoint(
   const env: Record<string, string> = {
     MAX_SESSIONS_PER_CLIENT: "100000",
     TICKET_RATE_PER_CLIENT: "off",
+    KV_PATH: ":memory:",
+    DAILY_MINUTES_PER_CLIENT: "off",
     LOG_LEVEL: "silent",
     HOSTNAME: "127.0.0.1",
     PORT: "0",

@@ -382,6 +382,9 @@ async function main(): Promise<void> {
       REALTIME_URL: upstreamUrl,
       MAX_SESSIONS_PER_CLIENT: "1000",
       TICKET_RATE_PER_CLIENT: "off",
+      KV_PATH: ":memory:",
+      // Budgets on (measured with them), large enough for 100 sessions from one address.
+      DAILY_MINUTES_PER_CLIENT: "100000",
       LOG_LEVEL: "silent",
       HOSTNAME: "127.0.0.1",
       PORT: "0",

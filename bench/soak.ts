@@ -189,6 +189,8 @@ async function soak(options: Options): Promise<boolean> {
     RECORD_DIR: dir,
     MAX_SESSIONS_PER_CLIENT: String(options.sessions * 2 + 10),
     TICKET_RATE_PER_CLIENT: "off",
+    KV_PATH: ":memory:",
+    DAILY_MINUTES_PER_CLIENT: "off",
     LOG_LEVEL: "warn",
     HOSTNAME: "127.0.0.1",
     PORT: "0",

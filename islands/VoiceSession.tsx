@@ -15,12 +15,18 @@ import { defineIsland } from "@/framework/island.tsx";
 import type { VoiceController } from "@/lib/client/voice_controller.ts";
 import type { VoiceState } from "@/lib/client/voice_state.ts";
 import { createVoiceStore, type VoiceStore } from "@/lib/client/voice_store.ts";
+import { initialAccess, submitAccessCode } from "@/lib/client/access.ts";
+import { inStatusLine } from "@/lib/client/notices.ts";
 import {
+  ACCESS_FORM,
+  accessProblem,
   describeCheck,
   describeNotice,
   DIAGNOSTIC_ROWS,
   STATUS,
   upstreamLabel,
+  usageLine,
+  usageRows,
 } from "./voice_words.ts";
 
 export type { VoiceState };
@@ -30,6 +36,10 @@ export interface VoiceSessionProps extends Record<string, unknown> {
   upstream: string;
   captureWorkletUrl: string;
   playbackWorkletUrl: string;
+  /** Access codes are on (`ACCESS_CODES`). @default false */
+  accessRequired?: boolean;
+  /** This browser's access cookie is valid. @default false */
+  accessGranted?: boolean;
 }
 
 /** What the parts can ask of the session (a no-op until the controller has loaded). */
@@ -42,6 +52,8 @@ export interface VoiceActions {
   setRawInput(on: boolean): void;
   chooseInput(deviceId: string): void;
   chooseOutput(deviceId: string): void;
+  /** Sends an access code; a right one lets Start be used. */
+  submitCode(code: string): Promise<void>;
 }
 
 /** The props every part gets: stable for the island's life, so parts redraw on signals only. */
@@ -65,6 +77,11 @@ function isReady(store: VoiceStore): boolean {
   return store.ready.value && store.notice.value?.type !== "unsupported";
 }
 
+/** Start may be pressed: ready, and no access code is awaited. */
+function canStart(store: VoiceStore): boolean {
+  return isReady(store) && !store.access.value.needed;
+}
+
 function sessionActions(
   controller: { current: VoiceController | null },
   store: VoiceStore,
@@ -85,12 +102,19 @@ function sessionActions(
     setRawInput: (on) => controller.current?.setRawInput(on),
     chooseInput: (id) => void controller.current?.chooseInput(id),
     chooseOutput: (id) => void controller.current?.chooseOutput(id),
+    async submitCode(code) {
+      const before = store.access.peek();
+      if (before.checking) return;
+      store.access.value = { ...before, checking: true };
+      const problem = await submitAccessCode(location.origin, code);
+      store.access.value = { needed: problem !== null, checking: false, problem };
+    },
   };
 }
 
 function Banner({ store, actions }: PartProps) {
   const notice = store.notice.value;
-  if (!notice) return null;
+  if (!notice || inStatusLine(notice)) return null;
   const banner = describeNotice(notice);
   return (
     <div role="alert" class={`banner banner-${banner.kind}`} data-banner={banner.kind}>
@@ -119,7 +143,7 @@ function Power({ store, actions }: PartProps) {
       data-testid="power"
       aria-pressed={running}
       aria-describedby="voice-status"
-      disabled={!isReady(store)}
+      disabled={running ? !isReady(store) : !canStart(store)}
       onClick={actions.toggle}
     >
       <svg class="power-icon" viewBox="0 0 24 24" aria-hidden="true">
@@ -130,12 +154,61 @@ function Power({ store, actions }: PartProps) {
   );
 }
 
-function StatusLine({ store, upstream }: { store: VoiceStore; upstream: string }) {
+/** The code form, while the server asks for an access code and this browser has none. */
+function AccessForm({ store, actions }: PartProps) {
+  const access = store.access.value;
+  if (!access.needed) return null;
+  const onSubmit = (e: Event) => {
+    e.preventDefault();
+    const form = e.currentTarget as HTMLFormElement;
+    const input = form.elements.namedItem("code") as HTMLInputElement;
+    void actions.submitCode(input.value);
+  };
   return (
-    <p id="voice-status" class="status">
-      {STATUS[store.state.value]}
-      <span class="upstream">{upstreamLabel(upstream)}</span>
-    </p>
+    <form class="access" data-testid="access-form" onSubmit={onSubmit}>
+      <p>{ACCESS_FORM.intro}</p>
+      <label for="access-code">{ACCESS_FORM.label}</label>
+      <div class="access-row">
+        <input
+          id="access-code"
+          name="code"
+          type="password"
+          autocomplete="off"
+          required
+          maxLength={256}
+          data-testid="access-code"
+          aria-invalid={access.problem !== null}
+          aria-describedby={access.problem ? "access-problem" : undefined}
+        />
+        <button type="submit" data-testid="access-submit" disabled={access.checking}>
+          {access.checking ? ACCESS_FORM.checking : ACCESS_FORM.submit}
+        </button>
+      </div>
+      {access.problem && (
+        <p id="access-problem" class="access-problem" role="alert" data-testid="access-problem">
+          {accessProblem(access.problem)}
+        </p>
+      )}
+    </form>
+  );
+}
+
+function StatusLine({ store, upstream }: { store: VoiceStore; upstream: string }) {
+  const notice = store.notice.value;
+  const usage = store.usage.value;
+  return (
+    <>
+      <p id="voice-status" class="status">
+        {STATUS[store.state.value]}
+        <span class="upstream">{upstreamLabel(upstream)}</span>
+      </p>
+      {notice && inStatusLine(notice) && (
+        <p class="time-left" role="status" data-testid="time-left">
+          {describeNotice(notice).message}
+        </p>
+      )}
+      {usage && <p class="usage" data-testid="usage">{usageLine(usage)}</p>}
+    </>
   );
 }
 
@@ -261,6 +334,22 @@ export function TranscriptList({ store }: { store: VoiceStore }) {
   );
 }
 
+/** What this session used, by kind: redraws on `relay.usage` only. */
+function UsageDetails({ store }: { store: VoiceStore }) {
+  const usage = store.usage.value;
+  if (!usage) return null;
+  return (
+    <dl class="usage-details" data-testid="usage-details">
+      {usageRows(usage).map(([key, label, value]) => (
+        <div key={key}>
+          <dt>{label}</dt>
+          <dd data-testid={`usage-${key}`}>{value}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
 /** The wire figures and checks: redraws when a figure changes (read a few times a second). */
 export function DiagnosticsPanel({ store, actions }: PartProps) {
   const d = store.diagnostics.value;
@@ -277,6 +366,7 @@ export function DiagnosticsPanel({ store, actions }: PartProps) {
           </div>
         ))}
       </dl>
+      <UsageDetails store={store} />
       <label class="raw">
         <input
           type="checkbox"
@@ -304,7 +394,13 @@ export function DiagnosticsPanel({ store, actions }: PartProps) {
 }
 
 function VoiceSession(props: VoiceSessionProps) {
-  const store = useMemo(() => createVoiceStore(), []);
+  const store = useMemo(
+    () =>
+      createVoiceStore({
+        access: initialAccess(props.accessRequired ?? false, props.accessGranted ?? false),
+      }),
+    [],
+  );
   const controller = useRef<VoiceController | null>(null);
   const actions = useMemo(() => sessionActions(controller, store), [store]);
   const audio = useRef<HTMLAudioElement>(null);
@@ -332,6 +428,7 @@ function VoiceSession(props: VoiceSessionProps) {
   return (
     <section class="voice" data-voice-state={store.state.value} aria-label="Voice session">
       <Banner {...parts} />
+      <AccessForm {...parts} />
       <Power {...parts} />
       <StatusLine store={store} upstream={props.upstream} />
       <Meters store={store} />

@@ -8,7 +8,9 @@
  */
 import { FRAME_BYTES, FRAME_MS, WIRE_SAMPLE_RATE } from "@/lib/shared/audio_format.ts";
 import type { Diagnostics, WireCheck } from "@/lib/client/diagnostics.ts";
+import type { AccessProblem } from "@/lib/client/access.ts";
 import type { Feature, Notice } from "@/lib/client/notices.ts";
+import { type SessionUsage, TOKEN_KINDS, type UsageTokens } from "@/lib/client/relay_events.ts";
 import type { VoiceState } from "@/lib/client/voice_state.ts";
 
 /** The status line under the power button. */
@@ -28,7 +30,14 @@ export function upstreamLabel(upstream: string): string {
 }
 
 /** The banner's look (`banner-<kind>` in styles.css, `data-banner`). */
-export type BannerKind = "mic-blocked" | "unsupported" | "error" | "reconnecting" | "failed";
+export type BannerKind =
+  | "mic-blocked"
+  | "unsupported"
+  | "error"
+  | "reconnecting"
+  | "failed"
+  | "budget"
+  | "time-left";
 
 /** A notice in words. */
 export interface BannerView {
@@ -92,6 +101,15 @@ export function describeNotice(notice: Notice): BannerView {
       return { kind: "error", message: notice.message };
     case "hold-longer":
       return { kind: "error", message: "Hold the button a little longer while you speak." };
+    case "time-left":
+      return { kind: "time-left", message: timeLeft(notice.secondsLeft) };
+    case "budget-exhausted":
+      return {
+        kind: "budget",
+        message: `That's all the coaching time for today. It comes back ${
+          resetTime(notice.resetsAt)
+        } (your local time). See you then!`,
+      };
     default: {
       const unknown: never = notice;
       throw new TypeError(`Unknown notice ${JSON.stringify(unknown)}`);
@@ -163,3 +181,119 @@ export const DIAGNOSTIC_ROWS: [keyof Diagnostics, string, (d: Diagnostics) => st
   ["outputLatencyMs", "Output latency", (d) => fmt(d.outputLatencyMs, 0, " ms")],
   ["bargeIns", "Barge-ins", (d) => `${d.bargeIns} (last truncate ${d.lastTruncateMs ?? "—"} ms)`],
 ];
+
+/** The time left today, in the status line: "About 2 minutes of coaching left today". */
+export function timeLeft(secondsLeft: number): string {
+  const minutes = Math.round(secondsLeft / 60);
+  if (secondsLeft < 60 || minutes < 1) return "Less than a minute of coaching left today";
+  return `About ${minutes} ${minutes === 1 ? "minute" : "minutes"} of coaching left today`;
+}
+
+/** Options of {@linkcode resetTime}. */
+export interface ResetTimeOptions {
+  /**
+   * Now, in ms since the epoch (to tell today from tomorrow).
+   * @default {Date.now()}
+   */
+  now?: number;
+  /**
+   * The time zone to say it in.
+   * @default the browser's own
+   */
+  timeZone?: string;
+}
+
+/** When a spent budget comes back, in the user's time: "at 01:00 tomorrow", "at 17:30 today". */
+export function resetTime(resetsAt: number, options: ResetTimeOptions = {}): string {
+  const { now = Date.now(), timeZone } = options;
+  const clock = new Intl.DateTimeFormat(undefined, {
+    hour: "2-digit",
+    minute: "2-digit",
+    timeZone,
+  }).format(resetsAt);
+  const day = new Intl.DateTimeFormat("en-CA", { dateStyle: "short", timeZone });
+  const today = day.format(now);
+  const then = day.format(resetsAt);
+  if (then === today) return `at ${clock} today`;
+  if (then === day.format(now + 86_400_000)) return `at ${clock} tomorrow`;
+  const date = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeZone }).format(
+    resetsAt,
+  );
+  return `at ${clock} on ${date}`;
+}
+
+/** The access-code form's words. */
+export const ACCESS_FORM = {
+  intro: "This coach is for invited people. Enter the access code you were given.",
+  label: "Access code",
+  submit: "Unlock",
+  checking: "Checking…",
+} as const;
+
+/** Why the code form asks again, in words. */
+export function accessProblem(problem: AccessProblem): string {
+  switch (problem.type) {
+    case "wrong-code":
+      return "That code is not right. Check it and try again.";
+    case "too-many-tries":
+      return `Too many tries. Wait ${problem.retryAfterSeconds} seconds, then try again.`;
+    case "expired":
+      return "Your access has expired. Enter the code again to go on.";
+    case "failed":
+      return problem.status === null
+        ? "The code could not be checked: the server could not be reached. Try again."
+        : `The code could not be checked (HTTP ${problem.status}). Try again.`;
+    default: {
+      const unknown: never = problem;
+      throw new TypeError(`Unknown access problem ${JSON.stringify(unknown)}`);
+    }
+  }
+}
+
+const INTEGER = new Intl.NumberFormat("en-US");
+
+/** The cost estimate: "about $0.12", "under $0.01". */
+export function costWords(usd: number): string {
+  if (usd > 0 && usd < 0.005) return "under $0.01";
+  return `about $${usd.toFixed(2)}`;
+}
+
+/** The session's quiet usage line: "This session: 3 min · 12,345 tokens · about $0.12". */
+export function usageLine(usage: SessionUsage): string {
+  const minutes = Math.round(usage.sessionSeconds / 60);
+  const time = usage.sessionSeconds < 60 && minutes < 1 ? "under 1 min" : `${minutes} min`;
+  const tokens = usage.tokens.total;
+  return `This session: ${time} · ${INTEGER.format(tokens)} ${
+    tokens === 1 ? "token" : "tokens"
+  } · ${costWords(usage.estimatedCostUsd)}`;
+}
+
+const TOKEN_LABELS: Record<keyof UsageTokens, string> = {
+  input_text: "Input text tokens",
+  input_audio: "Input audio tokens",
+  input_cached: "Cached input tokens",
+  output_text: "Output text tokens",
+  output_audio: "Output audio tokens",
+  total: "Tokens in all",
+};
+
+/** The usage rows of the diagnostics panel: a test id, the label, the value shown. */
+export function usageRows(usage: SessionUsage): [string, string, string][] {
+  return [
+    ["responses", "Responses", INTEGER.format(usage.responses)],
+    ...TOKEN_KINDS.map((kind): [string, string, string] => [
+      `tokens-${kind}`,
+      TOKEN_LABELS[kind],
+      INTEGER.format(usage.tokens[kind]),
+    ]),
+    ["tokens-total", TOKEN_LABELS.total, INTEGER.format(usage.tokens.total)],
+    ["cost", "Estimated cost", `$${usage.estimatedCostUsd.toFixed(4)}`],
+    [
+      "price-table",
+      "Prices",
+      usage.priceModel
+        ? `${usage.priceModel}, taken on ${usage.pricesTakenOn || "an unknown date"}`
+        : "unknown",
+    ],
+  ];
+}

@@ -2,13 +2,20 @@ import { deepEqual, equal, match } from "node:assert/strict";
 import { collectDiagnostics, wireChecks, WireCounters } from "@/lib/client/diagnostics.ts";
 import type { Notice } from "@/lib/client/notices.ts";
 import type { VoiceState } from "@/lib/client/voice_state.ts";
+import type { SessionUsage } from "@/lib/client/relay_events.ts";
 import {
+  accessProblem,
   type BannerKind,
+  costWords,
   describeCheck,
   describeNotice,
   DIAGNOSTIC_ROWS,
+  resetTime,
   STATUS,
+  timeLeft,
   upstreamLabel,
+  usageLine,
+  usageRows,
 } from "./voice_words.ts";
 
 Deno.test("describeNotice() gives each notice its banner: look, words, steps and Retry", () => {
@@ -55,6 +62,18 @@ Deno.test("describeNotice() gives each notice its banner: look, words, steps and
       {},
     ],
     [{ type: "hold-longer", heldMs: 40, minMs: 100 }, "error", /Hold the button a little/, {}],
+    [
+      { type: "time-left", secondsLeft: 118 },
+      "time-left",
+      /^About 2 minutes of coaching left today$/,
+      {},
+    ],
+    [
+      { type: "budget-exhausted", resetsAt: Date.now() + 3_600_000 },
+      "budget",
+      /^That's all the coaching time for today\. It comes back at .+ \(your local time\)\./,
+      {},
+    ],
   ];
   for (const [notice, kind, message, extra] of table) {
     const banner = describeNotice(notice);
@@ -122,4 +141,99 @@ Deno.test("DIAGNOSTIC_ROWS show a dash for what is not measured yet", () => {
     DIAGNOSTIC_ROWS.find(([key]) => key === "sendGapP95Ms")![2]({ ...d, sendGapP95Ms: 21.04 }),
     "21.0 ms",
   );
+});
+
+Deno.test("timeLeft() says the minutes left today, never 0 minutes", () => {
+  equal(timeLeft(120), "About 2 minutes of coaching left today");
+  equal(timeLeft(89), "About 1 minute of coaching left today");
+  equal(timeLeft(60), "About 1 minute of coaching left today");
+  equal(timeLeft(59), "Less than a minute of coaching left today");
+  equal(timeLeft(0), "Less than a minute of coaching left today");
+  equal(timeLeft(3 * 3600), "About 180 minutes of coaching left today");
+});
+
+Deno.test("resetTime() says when the budget comes back in the user's time zone", () => {
+  const midnightUtc = Date.UTC(2026, 11, 7);
+  const evening = Date.UTC(2026, 11, 6, 21, 0);
+  // UTC+1 in winter: midnight UTC is 01:00 the next day there.
+  match(
+    resetTime(midnightUtc, { now: evening, timeZone: "Europe/Berlin" }),
+    /^at 0?1:00.* tomorrow$/,
+  );
+  // UTC−5: still the same evening, 19:00 (7 PM).
+  match(
+    resetTime(midnightUtc, { now: evening, timeZone: "America/New_York" }),
+    /^at (19:00|0?7:00\s?PM) today$/,
+  );
+  // Further away than tomorrow: the date is named.
+  match(
+    resetTime(midnightUtc, { now: Date.UTC(2026, 11, 1), timeZone: "UTC" }),
+    /^at .+ on .*2026/,
+  );
+});
+
+Deno.test("accessProblem() says why the code form asks again", () => {
+  match(accessProblem({ type: "wrong-code" }), /not right/);
+  equal(
+    accessProblem({ type: "too-many-tries", retryAfterSeconds: 42 }),
+    "Too many tries. Wait 42 seconds, then try again.",
+  );
+  match(accessProblem({ type: "expired" }), /expired.*again/);
+  match(accessProblem({ type: "failed", status: null }), /could not be reached/);
+  match(accessProblem({ type: "failed", status: 500 }), /HTTP 500/);
+});
+
+function usage(overrides: Partial<SessionUsage> = {}): SessionUsage {
+  return {
+    responses: 4,
+    sessionSeconds: 185,
+    tokens: {
+      input_text: 120,
+      input_audio: 9000,
+      input_cached: 64,
+      output_text: 80,
+      output_audio: 3081,
+      total: 12345,
+    },
+    estimatedCostUsd: 0.1234,
+    priceModel: "gpt-realtime",
+    pricesTakenOn: "2025-09-01",
+    ...overrides,
+  };
+}
+
+Deno.test("usageLine() is one quiet line: minutes, tokens, estimated cost", () => {
+  equal(usageLine(usage()), "This session: 3 min · 12,345 tokens · about $0.12");
+  equal(
+    usageLine(usage({
+      sessionSeconds: 20,
+      tokens: { ...usage().tokens, total: 0 },
+      estimatedCostUsd: 0,
+    })),
+    "This session: under 1 min · 0 tokens · about $0.00",
+  );
+  equal(costWords(0.0004), "under $0.01");
+  equal(costWords(1.005), "about $1.00");
+});
+
+Deno.test("usageRows() gives Diagnostics the tokens by kind, responses and the price table", () => {
+  const rows = usageRows(usage());
+  deepEqual(rows.map(([key]) => key), [
+    "responses",
+    "tokens-input_text",
+    "tokens-input_audio",
+    "tokens-input_cached",
+    "tokens-output_text",
+    "tokens-output_audio",
+    "tokens-total",
+    "cost",
+    "price-table",
+  ]);
+  const value = (key: string) => rows.find(([k]) => k === key)![2];
+  equal(value("responses"), "4");
+  equal(value("tokens-input_audio"), "9,000");
+  equal(value("tokens-total"), "12,345");
+  equal(value("cost"), "$0.1234");
+  equal(value("price-table"), "gpt-realtime, taken on 2025-09-01");
+  equal(usageRows(usage({ priceModel: "" })).at(-1)![2], "unknown");
 });

@@ -13,14 +13,33 @@ export interface TestServer extends RunningServer {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
+/** Options of {@linkcode startTestServer}. */
+export interface TestServerOptions {
+  /**
+   * A KV handle the app uses instead of opening `KV_PATH` (two app instances on one store);
+   * the test closes it.
+   * @default {the store KV_PATH names: a fresh `:memory:` one unless the test sets KV_PATH}
+   */
+  kv?: Deno.Kv;
+}
+
 /**
- * Starts the app with `env` as its environment (over `PORT=0`, `HOSTNAME=127.0.0.1` and
- * `LOG_LEVEL=debug`); `await using` shuts it down.
+ * Starts the app with `env` as its environment (over `PORT=0`, `HOSTNAME=127.0.0.1`,
+ * `LOG_LEVEL=debug` and `KV_PATH=:memory:`); `await using` shuts it down.
  */
-export async function startTestServer(env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(
+  env: Record<string, string> = {},
+  options: TestServerOptions = {},
+): Promise<TestServer> {
   const logs: string[] = [];
-  const config = loadConfig({ PORT: "0", HOSTNAME: "127.0.0.1", LOG_LEVEL: "debug", ...env });
-  const server = await startApp(config, { logSink: (line) => logs.push(line) });
+  const config = loadConfig({
+    PORT: "0",
+    HOSTNAME: "127.0.0.1",
+    LOG_LEVEL: "debug",
+    KV_PATH: ":memory:",
+    ...env,
+  });
+  const server = await startApp(config, { logSink: (line) => logs.push(line), kv: options.kv });
   return {
     ...server,
     logs,

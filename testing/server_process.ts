@@ -103,8 +103,8 @@ export interface ServerProcessOptions {
 }
 
 /**
- * Starts `deno run main.ts` with `env` (PORT=0, HOSTNAME=127.0.0.1, LOG_LEVEL=info unless
- * given) and resolves once it logs that it listens.
+ * Starts `deno run main.ts` with `env` (PORT=0, HOSTNAME=127.0.0.1, LOG_LEVEL=info,
+ * KV_PATH=:memory: unless given) and resolves once it logs that it listens.
  *
  * @throws {Error} when the process exits or stays silent for 30 s before listening
  */
@@ -120,7 +120,14 @@ export async function startServerProcess(
     args,
     cwd: ROOT,
     clearEnv: true,
-    env: { ...denoEnv(), PORT: "0", HOSTNAME: "127.0.0.1", LOG_LEVEL: "info", ...env },
+    env: {
+      ...denoEnv(),
+      PORT: "0",
+      HOSTNAME: "127.0.0.1",
+      LOG_LEVEL: "info",
+      KV_PATH: ":memory:",
+      ...env,
+    },
     stdin: "null",
     stdout: "null",
     stderr: "piped",

@@ -146,6 +146,7 @@ Deno.test("relay fuzz: 100,000 random and mutated client messages: no crash, one
       LOG_LEVEL: "warn",
       MAX_SESSIONS_PER_CLIENT: String(SESSIONS + 1),
       TICKET_RATE_PER_CLIENT: "off",
+      DAILY_MINUTES_PER_CLIENT: "off",
       // The fuzzer sends far faster than a person: every message must be judged, not dropped.
       MAX_AUDIO_SPEED: "off",
       EVENT_RATE_PER_SESSION: "off",

@@ -161,6 +161,7 @@ Deno.test(
       sessions.push(
         new RelaySession(socket, {
           sessionId: "relay_fullDisk",
+          client: "addr:127.0.0.1",
           config,
           target: upstreamTarget(config),
           metrics,

@@ -1,7 +1,7 @@
 /**
  * `deno task start` exactly as a user runs it: its narrow permissions (no -A, read only under
- * the project, no writes), the embedded emulator's VAD loading under them, and a full voice
- * turn through the relay.
+ * the project, writes only to the KV_PATH file), the embedded emulator's VAD loading under
+ * them, and a full voice turn through the relay.
  */
 import { equal, ok } from "node:assert/strict";
 import { speechFrames } from "@/testing/fixtures.ts";
@@ -13,7 +13,16 @@ const ROOT = new URL("..", import.meta.url).pathname;
 
 Deno.test("deno task start serves the page and a full local voice turn with its narrow permissions", async () => {
   const port = freePort();
-  const env = { ...denoEnv(), PORT: String(port), HOSTNAME: "127.0.0.1", NO_COLOR: "1" };
+  // The shared store in a file: the task grants write access to it (and its SQLite siblings).
+  const kvDir = await Deno.makeTempDir({ prefix: "start_task_kv_" });
+  const kvPath = `${kvDir}/coach.kv`;
+  const env = {
+    ...denoEnv(),
+    PORT: String(port),
+    HOSTNAME: "127.0.0.1",
+    NO_COLOR: "1",
+    KV_PATH: kvPath,
+  };
   const child = new Deno.Command(Deno.execPath(), {
     args: ["task", "start"],
     cwd: ROOT,
@@ -56,9 +65,11 @@ Deno.test("deno task start serves the page and a full local voice turn with its 
     equal(client.received.filter((e) => e.type === "error").length, 0);
     await client.close();
     ok(!output.join("").includes("NotCapable"), output.join(""));
+    ok((await Deno.stat(kvPath)).isFile, "the KV file was written");
   } finally {
     clearTimeout(timer);
     child.kill("SIGTERM");
     await child.status;
+    await Deno.remove(kvDir, { recursive: true });
   }
 });

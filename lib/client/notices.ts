@@ -35,7 +35,14 @@ export type Notice =
   /** The voice service sent an error event. */
   | { type: "service-error"; code: string | null; message: string }
   /** Push-to-talk was released before the service's minimum commit. */
-  | { type: "hold-longer"; heldMs: number; minMs: number };
+  | { type: "hold-longer"; heldMs: number; minMs: number }
+  /** The day's coaching time runs out soon (`relay.budget`); shown in the status line. */
+  | { type: "time-left"; secondsLeft: number }
+  /**
+   * The day's coaching time is used up; `resetsAt` (ms since the epoch) is when it comes back.
+   * Nothing reconnects until the user starts again.
+   */
+  | { type: "budget-exhausted"; resetsAt: number };
 
 /** What {@linkcode missingFeatures} looks at; the page's globals by default. */
 export interface BrowserGlobals {
@@ -67,10 +74,16 @@ export function isBlocking(notice: Notice | null): boolean {
     case "mic-blocked":
     case "start-failed":
     case "session-ended":
+    case "budget-exhausted":
       return true;
     default:
       return false;
   }
+}
+
+/** Whether a notice belongs in the status line (a quiet fact) rather than in a banner. */
+export function inStatusLine(notice: Notice | null): boolean {
+  return notice?.type === "time-left";
 }
 
 /**

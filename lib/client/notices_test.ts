@@ -3,6 +3,7 @@ import FakeTimers from "@sinonjs/fake-timers";
 import {
   autoHideMs,
   type BrowserGlobals,
+  inStatusLine,
   isBlocking,
   missingFeatures,
   type Notice,
@@ -42,8 +43,20 @@ Deno.test("isBlocking() is true for the notices that need the user before a new 
     [{ type: "reconnecting", detail: "retry 1 in 500 ms" }, false],
     [{ type: "service-error", code: null, message: "x" }, false],
     [{ type: "hold-longer", heldMs: 40, minMs: 100 }, false],
+    [{ type: "time-left", secondsLeft: 90 }, false],
+    [{ type: "budget-exhausted", resetsAt: 0 }, true],
   ];
   for (const [notice, want] of table) equal(isBlocking(notice), want, notice?.type ?? "none");
+});
+
+Deno.test("inStatusLine() keeps the time left out of the banner, and nothing else", () => {
+  equal(inStatusLine({ type: "time-left", secondsLeft: 90 }), true);
+  equal(inStatusLine(null), false);
+  equal(inStatusLine({ type: "budget-exhausted", resetsAt: 0 }), false);
+  equal(inStatusLine({ type: "service-error", code: null, message: "x" }), false);
+  // The time left stays until something replaces it; the budget banner too.
+  equal(autoHideMs({ type: "time-left", secondsLeft: 90 }), undefined);
+  equal(autoHideMs({ type: "budget-exhausted", resetsAt: 0 }), undefined);
 });
 
 Deno.test("startFailure() tells a blocked microphone from other failures", () => {

@@ -10,21 +10,33 @@
  *   drops at once keeps growing the backoff;
  * - after `burst` consecutive failures the next wait is `cooldownMs`;
  * - fatal failures never retry: the server refused who we are (HTTP 401/403, close 3000 auth,
- *   4000 invalid request) or the session was ended on purpose (1000). A relay that dropped
- * a stalled browser (1008) may be retried.
+ *   4000 invalid request), the session was ended on purpose (1000), or the day's budget is
+ *   spent (close 4008, or a 429 whose code is `relay_budget_exhausted`). A relay that dropped
+ *   a stalled browser (1008) may be retried, and so may a 429 from the ticket rate limit, no
+ *   sooner than its `retry-after`.
  *
  * @module
  */
+import { BUDGET_CLOSE_CODE, BUDGET_EXHAUSTED } from "./relay_events.ts";
 
 /** How a connection ended, as far as the browser can tell. */
 export type Disconnect =
   | { type: "close"; code: number; reason?: string }
-  | { type: "http"; status: number }
+  | {
+    type: "http";
+    status: number;
+    /** The error code the server named in its JSON body, if any. */
+    code?: string | null;
+    /** The server's `retry-after`, in seconds, if any. */
+    retryAfterSeconds?: number | null;
+    /** When a spent budget comes back (ms since the epoch), for a budget refusal. */
+    resetsAt?: number | null;
+  }
   | { type: "network" };
 
 export type RetryDecision =
   | { retry: true; delayMs: number; attempt: number }
-  | { retry: false; reason: string };
+  | { retry: false; reason: string; cause: Disconnect };
 
 export interface ReconnectOptions {
   /** First retry delay. @default 500 */
@@ -42,7 +54,12 @@ export interface ReconnectOptions {
 }
 
 /** Close codes after which reconnecting cannot help. */
-export const FATAL_CLOSE_CODES: ReadonlySet<number> = new Set([1000, 3000, 4000]);
+export const FATAL_CLOSE_CODES: ReadonlySet<number> = new Set([
+  1000,
+  3000,
+  4000,
+  BUDGET_CLOSE_CODE,
+]);
 /** HTTP statuses after which reconnecting cannot help. */
 export const FATAL_HTTP_STATUSES: ReadonlySet<number> = new Set([400, 401, 403, 404]);
 
@@ -51,7 +68,8 @@ export function isFatal(cause: Disconnect): boolean {
     case "close":
       return FATAL_CLOSE_CODES.has(cause.code);
     case "http":
-      return FATAL_HTTP_STATUSES.has(cause.status);
+      return FATAL_HTTP_STATUSES.has(cause.status) ||
+        (cause.status === 429 && cause.code === BUDGET_EXHAUSTED);
     case "network":
       return false;
     default: {
@@ -94,7 +112,7 @@ export class ReconnectPolicy {
   disconnected(now: number, cause: Disconnect): RetryDecision {
     if (isFatal(cause)) {
       this.#connectedAt = null;
-      return { retry: false, reason: describe(cause) };
+      return { retry: false, reason: describe(cause), cause };
     }
     if (this.#connectedAt !== null && now - this.#connectedAt >= this.stableMs) this.#failures = 0;
     this.#connectedAt = null;
@@ -104,7 +122,10 @@ export class ReconnectPolicy {
     }
     const exponent = Math.min(attempt - 1, 30);
     const cap = Math.min(this.maxMs, this.baseMs * 2 ** exponent);
-    const delayMs = Math.round(cap / 2 + this.#random() * (cap / 2));
+    const jittered = Math.round(cap / 2 + this.#random() * (cap / 2));
+    // The server said when to come back: never sooner.
+    const asked = cause.type === "http" ? (cause.retryAfterSeconds ?? 0) * 1000 : 0;
+    const delayMs = Math.max(jittered, asked);
     return { retry: true, delayMs, attempt };
   }
 

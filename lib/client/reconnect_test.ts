@@ -69,6 +69,8 @@ Deno.test("ReconnectPolicy never retries after fatal failures", () => {
       { type: "close", code: 3000 },
       { type: "close", code: 4000 },
       { type: "close", code: 1000 },
+      { type: "close", code: 4008 },
+      { type: "http", status: 429, code: "relay_budget_exhausted", retryAfterSeconds: 3600 },
     ] as const
   ) {
     equal(isFatal(cause), true);
@@ -79,6 +81,7 @@ Deno.test("ReconnectPolicy never retries after fatal failures", () => {
     const cause of [
       { type: "http", status: 503 },
       { type: "http", status: 429 },
+      { type: "http", status: 429, code: "relay_rate_limited", retryAfterSeconds: 5 },
       { type: "close", code: 1001 },
       { type: "close", code: 1006 },
       { type: "close", code: 1011 },
@@ -87,4 +90,27 @@ Deno.test("ReconnectPolicy never retries after fatal failures", () => {
   ) {
     equal(isFatal(cause), false);
   }
+});
+
+Deno.test("ReconnectPolicy hands back the cause of a fatal failure", () => {
+  const cause = { type: "close", code: 4008, reason: "budget" } as const;
+  const d = new ReconnectPolicy().disconnected(0, cause);
+  deepEqual(d, {
+    retry: false,
+    reason: "the server closed the session (4008: budget)",
+    cause,
+  });
+});
+
+Deno.test("ReconnectPolicy waits at least the server's retry-after on a rate-limited ticket", () => {
+  const policy = new ReconnectPolicy({ baseMs: 100, random: () => 0 });
+  const limited = { type: "http", status: 429, code: null, retryAfterSeconds: 7 } as const;
+  const first = policy.disconnected(0, limited);
+  deepEqual(first, { retry: true, delayMs: 7000, attempt: 1 });
+  // Without a retry-after the usual backoff applies (attempt 2: cap 200, half of it).
+  const second = policy.disconnected(0, { type: "http", status: 429 });
+  deepEqual(second, { retry: true, delayMs: 100, attempt: 2 });
+  // A retry-after shorter than the backoff does not shorten it.
+  const third = policy.disconnected(0, { ...limited, retryAfterSeconds: 0 });
+  deepEqual(third, { retry: true, delayMs: 200, attempt: 3 });
 });

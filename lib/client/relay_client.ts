@@ -17,6 +17,12 @@ import { encodeBase64 } from "@/lib/shared/base64.ts";
 import type { ServerEvent } from "@/lib/shared/realtime/mod.ts";
 import { windowPercentile } from "./diagnostics.ts";
 import { type Disconnect, ReconnectPolicy } from "./reconnect.ts";
+import {
+  BUDGET_EXHAUSTED,
+  budgetResetTime,
+  refusalCode,
+  retryAfterSeconds,
+} from "./relay_events.ts";
 
 export type ConnectionState = "idle" | "connecting" | "open" | "reconnecting" | "failed" | "closed";
 
@@ -37,7 +43,8 @@ export interface RelayClientOptions {
   /** Page origin, e.g. `location.origin`. */
   baseUrl: string;
   onEvent(event: ServerEvent): void;
-  onState(state: ConnectionState, detail?: string): void;
+  /** The connection's state; for `failed`, `cause` says what ended it for good. */
+  onState(state: ConnectionState, detail?: string, cause?: Disconnect): void;
   policy?: ReconnectPolicy;
   clock?: Clock;
   /** Frames kept while the socket cannot take them. @default 30 */
@@ -178,10 +185,10 @@ export class RelayClient {
         signal: attempt.signal,
       });
       if (!res.ok) {
-        await res.body?.cancel();
+        const cause = await refusal(res, Date.now());
         if (attempt.signal.aborted) return;
         this.#endAttempt();
-        return this.#lost({ type: "http", status: res.status });
+        return this.#lost(cause);
       }
       relayPath = (await res.json()).relay;
     } catch {
@@ -250,7 +257,8 @@ export class RelayClient {
     const decision = this.#policy.disconnected(this.#clock.now(), cause);
     if (!decision.retry) {
       this.#queue = [];
-      this.#setState("failed", decision.reason);
+      this.#state = "failed";
+      this.#options.onState("failed", decision.reason, decision.cause);
       return;
     }
     this.#setState("reconnecting", `retry ${decision.attempt} in ${decision.delayMs} ms`);
@@ -259,4 +267,26 @@ export class RelayClient {
       decision.delayMs,
     );
   }
+}
+
+/**
+ * A refused ticket request as a {@linkcode Disconnect}: its status, the code its JSON body
+ * names, its `retry-after`, and for a spent budget when it comes back.
+ */
+async function refusal(res: Response, now: number): Promise<Disconnect> {
+  let body: unknown = null;
+  try {
+    body = JSON.parse(await res.text());
+  } catch {
+    // Not JSON (or the body failed): the status says enough.
+  }
+  const code = refusalCode(body);
+  const retryAfter = retryAfterSeconds(res.headers.get("retry-after"));
+  return {
+    type: "http",
+    status: res.status,
+    code,
+    retryAfterSeconds: retryAfter,
+    resetsAt: code === BUDGET_EXHAUSTED ? budgetResetTime(body, retryAfter, now) : null,
+  };
 }

@@ -7,7 +7,7 @@ import { deepEqual, equal, ok } from "node:assert/strict";
 import FakeTimers from "@sinonjs/fake-timers";
 import { ScriptedUpstream } from "@/testing/upstream.ts";
 import { startTestServer } from "@/testing/server.ts";
-import { ReconnectPolicy } from "./reconnect.ts";
+import { type Disconnect, ReconnectPolicy } from "./reconnect.ts";
 import { type Clock, type ConnectionState, RelayClient } from "./relay_client.ts";
 
 function fakeClock() {
@@ -42,14 +42,28 @@ function failingSite(status: number) {
   };
 }
 
+/** A site whose `POST /api/session` answers `status` with a JSON `body` and `headers`. */
+function refusingSite(status: number, body: unknown, headers: Record<string, string> = {}) {
+  let hits = 0;
+  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, (req) => {
+    if (new URL(req.url).pathname === "/api/session") hits++;
+    return Response.json(body, { status, headers });
+  });
+  return {
+    url: `http://127.0.0.1:${server.addr.port}`,
+    hits: () => hits,
+    [Symbol.asyncDispose]: () => server.shutdown(),
+  };
+}
+
 function client(baseUrl: string, clock: Clock, policy: ReconnectPolicy) {
-  const states: { state: ConnectionState; detail?: string }[] = [];
+  const states: { state: ConnectionState; detail?: string; cause?: Disconnect }[] = [];
   const relay = new RelayClient({
     baseUrl,
     clock,
     policy,
     onEvent: () => {},
-    onState: (state, detail) => states.push({ state, detail }),
+    onState: (state, detail, cause) => states.push({ state, detail, cause }),
   });
   return { relay, states };
 }
@@ -123,11 +137,71 @@ for (const status of [401, 403]) {
   });
 }
 
+Deno.test("RelayClient never retries a ticket refused for a spent budget, and says when it resets", async () => {
+  const resetsAt = Date.UTC(2030, 0, 2);
+  await using site = refusingSite(429, {
+    error: "Cannot issue a ticket: today's budget is spent",
+    code: "relay_budget_exhausted",
+    resetsAt,
+  }, { "retry-after": "3600" });
+  const { clock, adapter } = fakeClock();
+  const { relay, states } = client(site.url, adapter, new ReconnectPolicy());
+  relay.start();
+  await until(() => states.at(-1)?.state === "failed", "failed");
+  deepEqual(states.at(-1)!.cause, {
+    type: "http",
+    status: 429,
+    code: "relay_budget_exhausted",
+    retryAfterSeconds: 3600,
+    resetsAt,
+  });
+  clock.tick(2 * 3600_000);
+  await new Promise((r) => setTimeout(r, 50));
+  equal(site.hits(), 1);
+});
+
+Deno.test("RelayClient retries a rate-limited ticket no sooner than its retry-after", async () => {
+  await using site = refusingSite(429, { error: "too many", retryAfterSeconds: 7 }, {
+    "retry-after": "7",
+  });
+  const { clock, adapter } = fakeClock();
+  const { relay, states } = client(site.url, adapter, new ReconnectPolicy({ random: () => 0 }));
+  relay.start();
+  await until(() => states.at(-1)?.state === "reconnecting", "reconnecting");
+  equal(states.at(-1)!.detail, "retry 1 in 7000 ms");
+  clock.tick(6999);
+  await new Promise((r) => setTimeout(r, 30));
+  equal(site.hits(), 1, "no attempt before retry-after");
+  clock.tick(1);
+  await until(() => site.hits() === 2, "the second attempt");
+  relay.stop();
+});
+
+Deno.test("RelayClient gives up on 401 access_required and names the code", async () => {
+  await using site = refusingSite(401, {
+    error: { code: "access_required", message: "Cannot issue a ticket: enter an access code" },
+  });
+  const { clock, adapter } = fakeClock();
+  const { relay, states } = client(site.url, adapter, new ReconnectPolicy());
+  relay.start();
+  await until(() => states.at(-1)?.state === "failed", "failed");
+  const cause = states.at(-1)!.cause;
+  equal(cause?.type === "http" && cause.code, "access_required");
+  clock.tick(10 * 60_000);
+  await new Promise((r) => setTimeout(r, 50));
+  equal(site.hits(), 1);
+});
+
 function match(text: string, re: RegExp) {
   ok(re.test(text), `${text} does not match ${re}`);
 }
 
-for (const [code, fatal] of [[3000, true], [4000, true], [1011, false], [1001, false]] as const) {
+for (
+  const [code, fatal] of [[3000, true], [4000, true], [4008, true], [1011, false], [
+    1001,
+    false,
+  ]] as const
+) {
   Deno.test(`RelayClient ${fatal ? "gives up" : "reconnects"} after the relay closes ${code}`, async () => {
     await using upstream = await ScriptedUpstream.start();
     await using server = await startTestServer({

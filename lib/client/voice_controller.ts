@@ -34,6 +34,14 @@ import {
   startFailure,
 } from "./notices.ts";
 import { Player } from "./player.ts";
+import type { Disconnect } from "./reconnect.ts";
+import {
+  ACCESS_REQUIRED,
+  BUDGET_CLOSE_CODE,
+  BUDGET_EXHAUSTED,
+  nextUtcMidnight,
+  readRelayEvent,
+} from "./relay_events.ts";
 import { PushToTalk } from "./push_to_talk.ts";
 import { type ConnectionState, RelayClient } from "./relay_client.ts";
 import { Transcript } from "./transcript.ts";
@@ -146,9 +154,12 @@ export class VoiceController {
   async start(): Promise<void> {
     if (this.#running) return;
     if (missingFeatures().length > 0) return this.#publish();
+    // Codes are on and this browser has none yet: the form comes first.
+    if (this.#store.access.peek().needed) return this.#publish();
     this.#running = true;
     this.#sessionReady = false;
     this.#notices.show(null);
+    this.#store.usage.value = null;
     const abort = new AbortController();
     this.#abort = abort;
     const store = this.#store;
@@ -194,7 +205,7 @@ export class VoiceController {
     this.#relay = new RelayClient({
       baseUrl: this.#options.baseUrl,
       onEvent: (event) => this.#onEvent(event),
-      onState: (state, detail) => this.#onConnection(state, detail),
+      onState: (state, detail, cause) => this.#onConnection(state, detail, cause),
     });
     this.#relay.start();
     this.#statsTimer = setInterval(
@@ -238,7 +249,7 @@ export class VoiceController {
     if (this.#ptt.frame()) this.#relay?.sendAudioFrame(frame, capturedAt);
   }
 
-  #onConnection(state: ConnectionState, detail?: string): void {
+  #onConnection(state: ConnectionState, detail?: string, cause?: Disconnect): void {
     this.#connection = state;
     if (state === "reconnecting") {
       this.#sessionReady = false;
@@ -247,6 +258,7 @@ export class VoiceController {
       if (this.#assistantPlaying) this.#player?.flush();
       this.#notify({ type: "reconnecting", detail: detail ?? "" });
     } else if (state === "failed") {
+      if (this.#endedForGood(cause)) return;
       this.#notify({ type: "session-ended", reason: detail ?? null });
     } else if (state === "open") {
       this.#notices.dismiss("reconnecting");
@@ -254,7 +266,38 @@ export class VoiceController {
     this.#publish();
   }
 
+  /**
+   * The session failed because the day's budget is spent or access is no longer granted: stop
+   * (releasing the microphone), and show the budget banner or the code form. True if so.
+   */
+  #endedForGood(cause: Disconnect | undefined): boolean {
+    if (cause?.type === "http" && cause.status === 401 && cause.code === ACCESS_REQUIRED) {
+      this.#store.access.value = { needed: true, checking: false, problem: { type: "expired" } };
+      this.#notices.show(null);
+      void this.stop();
+      return true;
+    }
+    const budgetHttp = cause?.type === "http" && cause.code === BUDGET_EXHAUSTED;
+    const budgetClose = cause?.type === "close" && cause.code === BUDGET_CLOSE_CODE;
+    if (!budgetHttp && !budgetClose) return false;
+    const current = this.#notices.current;
+    const resetsAt = (cause.type === "http" ? cause.resetsAt : null) ??
+      (current?.type === "budget-exhausted" ? current.resetsAt : nextUtcMidnight(Date.now()));
+    this.#notify({ type: "budget-exhausted", resetsAt });
+    void this.stop();
+    return true;
+  }
+
   #onEvent(event: ServerEvent): void {
+    const note = readRelayEvent(event as unknown as { type: string } & Record<string, unknown>);
+    if (note?.type === "budget") {
+      this.#notify({ type: "time-left", secondsLeft: note.secondsLeft });
+      return;
+    }
+    if (note?.type === "usage") {
+      this.#store.usage.value = note.usage;
+      return;
+    }
     if (applyTranscriptEvent(this.#transcript, event)) {
       publishTranscript(this.#store.transcript, this.#transcript.entries);
     }
@@ -293,6 +336,11 @@ export class VoiceController {
         this.#player?.endItem(event.item_id);
         break;
       case "error":
+        if (event.error.code === BUDGET_EXHAUSTED) {
+          // The close (4008) follows; the budget is per UTC day.
+          this.#notify({ type: "budget-exhausted", resetsAt: nextUtcMidnight(Date.now()) });
+          break;
+        }
         this.#notify({
           type: "service-error",
           code: event.error.code ?? null,

@@ -19,8 +19,10 @@ import {
   wireChecks,
   WireCounters,
 } from "./diagnostics.ts";
+import { type AccessView, initialAccess } from "./access.ts";
 import type { DeviceView } from "./devices.ts";
 import type { Notice } from "./notices.ts";
+import type { SessionUsage } from "./relay_events.ts";
 import type { TranscriptEntry } from "./transcript.ts";
 import type { VoiceState } from "./voice_state.ts";
 
@@ -48,12 +50,27 @@ export interface VoiceStore {
   diagnostics: Signal<Diagnostics>;
   /** The wire contract checks of the current diagnostics. */
   checks: ReadonlySignal<WireCheck[]>;
+  /** The access-code form: whether Start waits for a code, and why it asks again. */
+  access: Signal<AccessView>;
+  /** What this session has used (`relay.usage`); null until the first one. */
+  usage: Signal<SessionUsage | null>;
+}
+
+/** Options of {@linkcode createVoiceStore}. */
+export interface VoiceStoreOptions {
+  /**
+   * The access-code form at page load.
+   * @default {initialAccess(false, false)} (codes off)
+   */
+  access?: AccessView;
 }
 
 /** A store with what the page shows before anything has happened. */
-export function createVoiceStore(): VoiceStore {
+export function createVoiceStore(options: VoiceStoreOptions = {}): VoiceStore {
   const diagnostics = signal(collectDiagnostics({ counters: new WireCounters() }));
   return {
+    access: signal(options.access ?? initialAccess(false, false)),
+    usage: signal<SessionUsage | null>(null),
     ready: signal(false),
     state: signal<VoiceState>("off"),
     notice: signal<Notice | null>(null),

@@ -1,5 +1,6 @@
 import { deepEqual, equal, notEqual } from "node:assert/strict";
 import { effect } from "@preact/signals";
+import { initialAccess } from "./access.ts";
 import { sameDiagnostics } from "./diagnostics.ts";
 import { Transcript } from "./transcript.ts";
 import {
@@ -79,4 +80,12 @@ Deno.test("the store's checks follow its diagnostics", () => {
   );
   notEqual(store.checks.value, first);
   equal(store.checks.value.find((c) => c.type === "no-drops")?.ok, false);
+});
+
+Deno.test("createVoiceStore() starts with the access form asked for, and no usage", () => {
+  const open = createVoiceStore();
+  deepEqual(open.access.value, { needed: false, checking: false, problem: null });
+  equal(open.usage.value, null);
+  const closed = createVoiceStore({ access: initialAccess(true, false) });
+  deepEqual(closed.access.value, { needed: true, checking: false, problem: null });
 });

@@ -8,6 +8,7 @@
  * @module
  */
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import { TOKEN_KINDS } from "./prices.ts";
 
 /**
  * Error codes that may become a label of `relay_errors_total`: the relay's own and the GA
@@ -23,6 +24,7 @@ export const KNOWN_ERROR_CODES: ReadonlySet<string> = new Set([
   "relay_upstream_congested",
   "relay_rate_limited",
   "relay_session_expired",
+  "relay_budget_exhausted",
   "upstream_unavailable",
   "upstream_disconnected",
   // GA's
@@ -117,6 +119,13 @@ export class RelayMetrics {
     labelNames: ["kind"],
     registers: [this.registry],
   });
+  /** Every kind starts at 0, so that a dashboard sees each series from the first scrape. */
+  readonly usageTokens = new Counter({
+    name: "relay_usage_tokens_total",
+    help: "Tokens the upstream reported in response.done usage, by kind",
+    labelNames: ["kind"],
+    registers: [this.registry],
+  });
   readonly latency = new Histogram({
     name: "relay_forward_seconds",
     help: "Time from receiving a message on one leg to handing it to the other",
@@ -136,6 +145,10 @@ export class RelayMetrics {
     bytes: this.bytes.labels("upstream_to_browser"),
     latency: this.latency.labels("upstream_to_browser"),
   };
+
+  constructor() {
+    for (const kind of TOKEN_KINDS) this.usageTokens.labels(kind).inc(0);
+  }
 
   /** Counts an error event; `code` is mapped onto the fixed label set. */
   countError(source: "relay" | "upstream", code: unknown): void {

@@ -1,5 +1,6 @@
-import { match } from "node:assert/strict";
-import { RelayMetrics } from "./metrics.ts";
+import { equal, match } from "node:assert/strict";
+import { errorCodeLabel, RelayMetrics } from "./metrics.ts";
+import { TOKEN_KINDS } from "./prices.ts";
 
 Deno.test("RelayMetrics renders counters, gauges and the latency histogram as Prometheus text", async () => {
   const metrics = new RelayMetrics();
@@ -14,4 +15,18 @@ Deno.test("RelayMetrics renders counters, gauges and the latency histogram as Pr
   match(text, /^relay_bytes_total\{direction="browser_to_upstream"\} 1300$/m);
   match(text, /^relay_errors_total\{source="upstream",code="invalid_value"\} 1$/m);
   match(text, /^relay_forward_seconds_bucket\{le="0.00025",direction="upstream_to_browser"\} 1$/m);
+});
+
+Deno.test("RelayMetrics counts usage tokens by kind, every kind listed from the start", async () => {
+  const metrics = new RelayMetrics();
+  const before = await metrics.text();
+  for (const kind of TOKEN_KINDS) {
+    match(before, new RegExp(`^relay_usage_tokens_total\\{kind="${kind}"\\} 0$`, "m"));
+  }
+  metrics.usageTokens.inc({ kind: "output_audio" }, 120);
+  match(await metrics.text(), /^relay_usage_tokens_total\{kind="output_audio"\} 120$/m);
+});
+
+Deno.test("relay_budget_exhausted is a known error code", () => {
+  equal(errorCodeLabel("relay_budget_exhausted"), "relay_budget_exhausted");
 });

@@ -1,33 +1,23 @@
 /**
  * One relay session: the browser's WebSocket on one side, the Realtime upstream on the other.
  *
- * Lifecycle:
- * 1. The browser socket is open (the route checked the ticket and Origin before upgrading).
- *    Browser messages are queued (bounded) until the upstream is ready.
- * 2. The upstream opens (timeout → an `error` event and close 1011), sends `session.created`
- *    (forwarded), and the relay sends the server's GA `session.update` (COACH_* settings).
- *    Then the queue drains in order and messages flow both ways.
+ * 1. The browser socket is open (the route checked the ticket and Origin); its messages queue
+ *    (bounded) until the upstream is ready.
+ * 2. The upstream opens (timeout → an `error` event and close 1011) and sends `session.created`
+ *    (forwarded); the relay sends the server's GA `session.update`, the queue drains in order.
  * 3. Either side closing closes the other with its code and reason (1000, 1001, 3000, 4000…).
  *
- * This module is the transport: it moves messages, queues, pushes back and closes. What a
- * browser message may become is decided by `relay_admission.ts` (size, the shared validator,
- * the allow-list and rates of `relay_policy.ts`); a refused message gets one `error` event and
- * the session goes on. Accepted appends are forwarded as received and recorded
- * (`relay_recording.ts`).
+ * This module is the transport. What a browser message may become is `relay_admission.ts`'s
+ * call (a refusal is one `error` event; the session goes on); appends are recorded
+ * (`relay_recording.ts`); time and tokens are `relay_accounting.ts`'s (budget notices on the
+ * watchdog tick, `relay.usage` after each `response.done`, close 4008 at the budget's end).
+ * Upstream text frames that are JSON events go to the browser with secrets masked
+ * (`upstream_event.ts`); anything else is dropped and counted (`relay_shed_total`).
  *
- * Upstream → browser: text frames that are JSON events (an object with a string `type`) are
- * forwarded with any configured secret masked (`upstream_event.ts`); binary frames and text
- * that is not a JSON event are dropped and counted
- * (`relay_shed_total{reason="binary"|"malformed"}`), and the session goes on.
- *
- * Memory stays bounded both ways: when the browser reads slowly (its `bufferedAmount` is
- * high) the upstream socket is paused, pushing back through TCP, and a browser that stays
- * stalled is closed; when the upstream is congested, appends are shed and counted.
- *
- * A browser that vanishes without a close is found two ways: Deno's idle timeout (the route's
- * `idleTimeout`) pings it, but that ping waits behind any frame the browser is not reading,
- * so the relay also closes a browser that has taken none of the data waiting for it for
- * `BROWSER_STALL_MS` (1008).
+ * Memory stays bounded both ways: a slow browser pauses the upstream (TCP pushes back) and one
+ * that stays stalled is closed; appends to a congested upstream are shed and counted. A browser
+ * that vanished is found by Deno's idle ping, and, since that ping waits behind unread frames,
+ * by the watchdog: a browser that took nothing for `BROWSER_STALL_MS` is closed (1008).
  *
  * @module
  */
@@ -39,6 +29,11 @@ import type { RelayMetrics } from "./metrics.ts";
 import type { Health } from "./health.ts";
 import type { OpenRecordingFile } from "./recorder.ts";
 import type { Redactor } from "./redact.ts";
+import {
+  BUDGET_CLOSE_CODE,
+  type SessionAccounting,
+  usageOfResponseDone,
+} from "./relay_accounting.ts";
 import { admitBrowserMessage, type RateKind } from "./relay_admission.ts";
 import {
   queueFull,
@@ -73,6 +68,8 @@ export const UPSTREAM_HIGH_WATER = 2 * 1024 * 1024;
 
 export interface RelayOptions {
   sessionId: string;
+  /** Who the session is for, from its ticket: `holder:<id>` or `addr:<address>`. */
+  client: string;
   config: Readonly<Config>;
   target: UpstreamTarget;
   metrics: RelayMetrics;
@@ -81,11 +78,10 @@ export interface RelayOptions {
   redactor: Redactor;
   /** Told when a recording fails (`/healthz` shows it degraded) and when one works again. */
   health: Health;
-  /**
-   * Opens the recording's files (tests pass files that fail).
-   * @default Deno.open
-   */
+  /** Opens the recording's files (tests pass files that fail). @default Deno.open */
   openRecordingFile?: OpenRecordingFile;
+  /** The session's budget and token usage (none without a store). @default {null} */
+  accounting?: SessionAccounting | null;
 }
 
 /** `WebSocket.readyState` values (the same for the WHATWG and `ws` sockets). */
@@ -93,10 +89,7 @@ const OPEN = 1;
 
 type Phase = "connecting" | "open" | "closed";
 
-interface Queued {
-  data: string | ArrayBuffer;
-  receivedAt: number;
-}
+type Queued = { data: string | ArrayBuffer; receivedAt: number };
 
 export class RelaySession {
   readonly id: string;
@@ -173,18 +166,19 @@ export class RelaySession {
   async #start(): Promise<void> {
     const { target } = this.#options;
     this.#log.info("relay session opening", { upstream: target.kind });
-    // Both open at once; a recording that cannot open never fails the session.
+    // All at once; a recording that cannot open never fails the session.
     this.#recording.open();
+    const budgetRead = this.#options.accounting?.start();
     let upstream: UpstreamLink;
     try {
       upstream = await this.#connect();
     } catch (error) {
       await this.#recording.discard();
-      if (this.#phase === "closed") return;
-      this.#failToOpen(error);
+      if (this.#phase !== "closed") this.#failToOpen(error);
       return;
     }
-    await this.#recording.ready();
+    await Promise.all([this.#recording.ready(), budgetRead]);
+    if (this.#options.accounting?.secondsLeft(Date.now()) === 0) this.#checkBudget();
     if (this.#phase === "closed") {
       upstream.terminate();
       await this.#recording.discard();
@@ -219,7 +213,6 @@ export class RelaySession {
 
   /** The upstream could not be opened: tell the browser in plain words, then close. */
   #failToOpen(error: unknown): void {
-    // The details (addresses, causes) go to the log; the browser gets plain words.
     this.#log.error("upstream failed before opening", {
       error: error instanceof Error ? error.message : String(error),
       cause: error instanceof Error && error.cause ? String(error.cause) : undefined,
@@ -246,6 +239,9 @@ export class RelaySession {
     if (event.type === "session.created" && !this.#sessionConfigured) this.#configureSession();
     else if (event.type === "response.output_audio.delta") this.#recording.output(event.delta);
     else if (event.type === "error") this.#countUpstreamError(event);
+    const usage = event.type === "response.done"
+      ? this.#options.accounting?.onResponseDone(usageOfResponseDone(event))
+      : undefined;
     if (this.#browser.readyState !== OPEN) return;
     data = maskSecrets(this.#options.redactor, data, event);
     this.#sendToBrowser(data);
@@ -253,6 +249,7 @@ export class RelaySession {
     metrics.down.frames.inc();
     metrics.down.bytes.inc(data.length);
     metrics.down.latency.observe((performance.now() - receivedAt) / 1000);
+    if (usage) this.#sendToBrowser(usage);
     if (this.#lastBuffered > BROWSER_HIGH_WATER) this.#pauseUpstream();
   }
 
@@ -286,6 +283,7 @@ export class RelaySession {
    * idle timeout cannot: its ping waits behind the frames the browser is not reading.
    */
   #checkBrowser(): void {
+    this.#checkBudget();
     const buffered = this.#browser.bufferedAmount;
     this.#noteDelivery(buffered);
     this.#lastBuffered = buffered;
@@ -293,6 +291,15 @@ export class RelaySession {
     if (stalledMs <= this.#options.config.browserStallMs) return;
     this.#log.warn("browser took nothing; closing", { buffered, stalledMs: Math.round(stalledMs) });
     this.#close(1008, "client too slow: audio could not be delivered");
+  }
+
+  /** Acts on the session's budget: the warning once, or the end (`relay_budget_exhausted`). */
+  #checkBudget(): void {
+    const due = this.#options.accounting?.tick(Date.now());
+    if (due?.type === "warn" && this.#browser.readyState === OPEN) this.#sendToBrowser(due.text);
+    if (due?.type !== "exhausted") return;
+    this.#refuse(due.error);
+    this.#close(BUDGET_CLOSE_CODE, due.reason);
   }
 
   /** On `session.created`, configure the session, then release the browser's queue. */
@@ -334,12 +341,9 @@ export class RelaySession {
     if (this.#phase === "closed") return;
     reason = this.#options.redactor.redact(reason);
     this.#log.info("upstream closed", { code, reason });
-    if (!sendableCode(code)) {
-      this.#sendError(upstreamDisconnected(code));
-      this.#close(1011, "upstream disconnected");
-      return;
-    }
-    this.#close(code, reason);
+    const sendable = sendableCode(code);
+    if (!sendable) this.#sendError(upstreamDisconnected(code));
+    this.#close(sendable ? code : 1011, sendable ? reason : "upstream disconnected");
   }
 
   // ---- browser → upstream -------------------------------------------------------------
@@ -406,10 +410,7 @@ export class RelaySession {
     metrics.up.latency.observe((performance.now() - item.receivedAt) / 1000);
   }
 
-  /**
-   * A message over the session's rate: dropped and counted, and the browser told at most
-   * once a second (`relay_rate_limited`).
-   */
+  /** Over the session's rate: dropped, counted, the browser told once a second at most. */
   #rateLimited(kind: RateKind, eventId: string | null): void {
     const { metrics, config } = this.#options;
     metrics.rateLimited.inc({ kind });
@@ -475,12 +476,14 @@ export class RelaySession {
     this.#upstream?.close(safeCode === 1008 || safeCode === 1011 ? 1000 : safeCode, clipped);
     this.#options.metrics.sessionsActive.dec();
     this.#queue = [];
+    const accounted = this.#options.accounting?.close();
     this.#recording.finish(this.#upstream !== null)
       .catch((error) => {
         this.#log.error("closing the recording failed", { error: String(error) });
         return null;
       })
-      .then((recorder) => {
+      .then(async (recorder) => {
+        await accounted;
         this.#log.info("relay session closed", {
           code: safeCode,
           inputBytes: recorder?.inputBytes,

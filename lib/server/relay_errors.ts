@@ -20,6 +20,7 @@ export const RELAY_ERROR = {
   unavailable: "upstream_unavailable",
   disconnected: "upstream_disconnected",
   expired: "relay_session_expired",
+  budgetExhausted: "relay_budget_exhausted",
 } as const;
 
 /** A binary frame that is not PCM16 audio (empty, or an odd number of bytes). */
@@ -118,5 +119,30 @@ export function sessionExpired(maxSessionSeconds: number): { error: ErrorEvent; 
       `Your session hit the relay's maximum duration of ${limit}. Start a new session to continue.`,
     ),
     reason: `Your session hit the maximum duration of ${limit}.`,
+  };
+}
+
+/**
+ * The day's budget of session time ran out (`resetsAt` and `now`: milliseconds since the
+ * epoch): the error event, and the reason of the close (4008) that follows it.
+ */
+export function budgetExhausted(
+  resetsAt: number,
+  now: number,
+): { error: ErrorEvent; reason: string } {
+  const at = new Date(resetsAt).toISOString().slice(11, 16);
+  const minutes = Math.max(1, Math.ceil((resetsAt - now) / 60_000));
+  const hours = Math.floor(minutes / 60);
+  const wait = hours === 0
+    ? `${minutes} min`
+    : minutes % 60 === 0
+    ? `${hours} h`
+    : `${hours} h ${minutes % 60} min`;
+  return {
+    error: errorEvent(
+      RELAY_ERROR.budgetExhausted,
+      `You have used today's session time. The budget resets at ${at} UTC, in ${wait}; come back then.`,
+    ),
+    reason: `Today's session time is used up; it resets at ${at} UTC, in ${wait}.`,
   };
 }

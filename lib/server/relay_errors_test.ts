@@ -2,6 +2,7 @@ import { deepEqual, equal, match, ok } from "node:assert/strict";
 import type { ErrorEvent } from "@/lib/shared/realtime/mod.ts";
 import {
   binaryFrameRefused,
+  budgetExhausted,
   eventTooLarge,
   notAllowed,
   queueFull,
@@ -37,6 +38,7 @@ Deno.test("every relay error is a GA error envelope with its code, type and plai
     ],
     [upstreamDisconnected(1006), RELAY_ERROR.disconnected, "server_error"],
     [sessionExpired(1800).error, RELAY_ERROR.expired, "invalid_request_error"],
+    [budgetExhausted(86_400_000, 1000).error, RELAY_ERROR.budgetExhausted, "invalid_request_error"],
   ];
   for (const [event, code, type] of cases) {
     equal(event.type, "error");
@@ -45,7 +47,7 @@ Deno.test("every relay error is a GA error envelope with its code, type and plai
     equal(event.error.type, type, event.error.message);
     // Words for a person: no unfilled value, no stack.
     ok(event.error.message.length > 30, event.error.message);
-    ok(!/undefined|NaN|\bat \S+:\d+/.test(event.error.message), event.error.message);
+    ok(!/undefined|NaN|\bat \S+\.[jt]s:\d+/.test(event.error.message), event.error.message);
   }
   deepEqual(notAllowed("m", "response.tools", "e1").error.param, "response.tools");
   equal(notAllowed("m", "type", "e1").error.event_id, "e1");
@@ -82,5 +84,23 @@ Deno.test("sessionExpired() words the limit in minutes when whole, else in secon
     const { error, reason } = sessionExpired(seconds);
     ok(error.error.message.includes(`maximum duration of ${limit}.`), error.error.message);
     equal(reason, `Your session hit the maximum duration of ${limit}.`);
+  }
+});
+
+Deno.test("budgetExhausted() says when the budget resets, in UTC and from now", () => {
+  const midnight = Date.UTC(2026, 11, 7);
+  const cases: [number, string][] = [
+    [midnight - (5 * 60 + 12) * 60_000, "resets at 00:00 UTC, in 5 h 12 min"],
+    [midnight - 59 * 60_000 - 30_000, "resets at 00:00 UTC, in 1 h"],
+    [midnight - 20_000, "resets at 00:00 UTC, in 1 min"],
+    [midnight - 24 * 3_600_000 + 1, "resets at 00:00 UTC, in 24 h"],
+  ];
+  for (const [now, words] of cases) {
+    const { error, reason } = budgetExhausted(midnight, now);
+    equal(error.error.code, "relay_budget_exhausted");
+    // The words end there (no minutes after a whole hour).
+    ok(error.error.message.includes(`${words};`), error.error.message);
+    ok(reason.includes(`${words}.`), reason);
+    ok(new TextEncoder().encode(reason).length <= 123, reason);
   }
 });

@@ -19,6 +19,7 @@ import { Redactor } from "./redact.ts";
 import { RelayMetrics } from "./metrics.ts";
 import { SessionRegistry } from "./sessions.ts";
 import type { AppState } from "./state.ts";
+import { Store } from "./store/mod.ts";
 import { TicketIssuer } from "./tickets.ts";
 import { upstreamTarget } from "./upstream.ts";
 
@@ -30,6 +31,13 @@ export interface ServerOptions {
   logSink?: LogSink;
   /** Built asset URLs; read from `_fresh/manifest.json` when omitted. */
   assets?: Record<string, string>;
+  /**
+   * A KV handle to use instead of opening `config.kvPath` (tests run two app instances on one
+   * handle: two handles on one file in one process hit "database is locked"). The caller
+   * closes it.
+   * @default {the store `config.kvPath` names, opened here and closed at shutdown}
+   */
+  kv?: Deno.Kv;
 }
 
 export interface RunningServer {
@@ -47,7 +55,8 @@ export interface RunningServer {
  * Builds the services from `config`, then serves the handler `app` makes from them on
  * `config.hostname:config.port` (port 0: a free one; `RunningServer.port` tells which).
  *
- * @throws {Error} when no browser build exists and `options.assets` is not given
+ * @throws {Error} when no browser build exists and `options.assets` is not given, or the KV
+ *   store cannot be opened
  */
 export async function startServer(
   config: Readonly<Config>,
@@ -60,19 +69,34 @@ export async function startServer(
   if (!assets) {
     throw new Error("Cannot start: no browser build in _fresh/; run `deno task build` first");
   }
+  const storeOptions = {
+    perClientMinutes: config.dailyMinutesPerClient,
+    totalMinutes: config.dailyMinutesTotal,
+  };
+  const store = options.kv
+    ? Store.of(options.kv, storeOptions)
+    : await Store.open(config.kvPath, storeOptions);
+  const timed = store.timed.bind(store);
   const state: AppState = {
     config,
     logger,
     redactor,
     metrics: new RelayMetrics(),
     health: new Health({ recording: config.recordDir !== null }),
-    tickets: new TicketIssuer(config.relaySecret, { ttlSeconds: config.ticketTtlSeconds }),
+    store,
+    tickets: new TicketIssuer(config.relaySecret, {
+      ttlSeconds: config.ticketTtlSeconds,
+      ledger: { redeem: (id, exp) => timed(store.ledger.redeem(id, exp), "redeem the ticket") },
+    }),
     ticketLimiter: clientLimiter(config.ticketRate),
     access: new AccessCodes(config.accessCodes, config.relaySecret),
     origins: OriginPolicy.fromConfig(config, config.port), // the real port is set below
     sessions: new SessionRegistry({
+      leases: store.leases,
+      timed,
       maxPerClient: config.maxSessionsPerClient,
       maxSessions: config.maxSessions,
+      onLeaseProblem: (msg, fields) => logger.warn(msg, fields),
     }),
     upstream: upstreamTarget(config),
     emulator: openPublicEmulator(config, {
@@ -81,38 +105,49 @@ export async function startServer(
     }),
     assets,
   };
-  const handler = app(state);
-  // Restarts its listener when descriptors run out (lib/server/listener.ts).
-  const server = serveResilient(handler, {
-    port: config.port,
-    hostname: config.hostname,
-    onError: (error) => {
-      logger.error("request failed", { error: String(error) });
-      return new Response("Internal Server Error", { status: 500 });
-    },
-    onFailed: (error) => {
-      state.health.listenerFailed();
-      logger.error("listener failed; restarting it", { error: String(error) });
-    },
-    onRestarted: ({ attempts, downMs }) => {
-      state.health.listenerRestarted();
-      state.metrics.listenerRestarts.inc();
-      logger.info("listener serves again", { attempts, downMs: Math.round(downMs) });
-    },
-  });
+  let server: ReturnType<typeof serveResilient>;
+  try {
+    const handler = app(state);
+    // Restarts its listener when descriptors run out (lib/server/listener.ts).
+    server = serveResilient(handler, {
+      port: config.port,
+      hostname: config.hostname,
+      onError: (error) => {
+        logger.error("request failed", { error: String(error) });
+        return new Response("Internal Server Error", { status: 500 });
+      },
+      onFailed: (error) => {
+        state.health.listenerFailed();
+        logger.error("listener failed; restarting it", { error: String(error) });
+      },
+      onRestarted: ({ attempts, downMs }) => {
+        state.health.listenerRestarted();
+        state.metrics.listenerRestarts.inc();
+        logger.info("listener serves again", { attempts, downMs: Math.round(downMs) });
+      },
+    });
+  } catch (error) {
+    store.close();
+    throw error;
+  }
   const addr = server.addr;
-  const host = addr.hostname === "0.0.0.0" ? "localhost" : addr.hostname;
-  const url = `http://${host}:${addr.port}`;
+  // Deno Deploy moves the first listener to an address of its own (`DENO_SERVE_ADDRESS`),
+  // which may be a unix or vsock socket: then there is no host or port of ours to name.
+  const tcp = addr.transport === "tcp";
+  const port = tcp ? addr.port : config.port;
+  const host = !tcp || addr.hostname === "0.0.0.0" ? "localhost" : addr.hostname;
+  const url = `http://${host}:${port}`;
   logger.info("listening", { url, ...describeConfig(config) });
-  state.origins = OriginPolicy.fromConfig(config, addr.port);
+  state.origins = OriginPolicy.fromConfig(config, port);
   return {
     url,
-    port: addr.port,
+    port,
     state,
     logger,
     async shutdown() {
       await state.sessions.shutdown("Server is shutting down; reconnect in a moment");
       await server.shutdown();
+      store.close();
     },
     finished: server.finished,
   };

@@ -13,6 +13,7 @@ import type { Redactor } from "./redact.ts";
 import type { OriginPolicy } from "./origin.ts";
 import type { RelayMetrics } from "./metrics.ts";
 import type { SessionRegistry } from "./sessions.ts";
+import type { Store } from "./store/mod.ts";
 import type { TicketIssuer } from "./tickets.ts";
 import type { UpstreamTarget } from "./upstream.ts";
 
@@ -24,6 +25,9 @@ export interface AppState {
   metrics: RelayMetrics;
   /** Parts that can degrade while the server still answers (`/healthz`). */
   health: Health;
+  /** The KV store every instance shares: used tickets, leases, budgets, usage. */
+  store: Store;
+  /** Signs tickets for a client; single use is checked in `store.ledger`. */
   tickets: TicketIssuer;
   /** `ACCESS_CODES`, the cookie a right one earns, and the tries per client. */
   access: AccessCodes;

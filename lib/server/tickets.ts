@@ -3,17 +3,45 @@
  * relay WebSocket. The page gets one from `POST /api/session` and passes it as
  * `?ticket=` (browsers cannot set headers on a WebSocket).
  *
- * Format: `base64url(JSON {v, id, exp}) "." base64url(HMAC(secret, payload))`.
- * Single use is enforced in this process's memory: with several instances behind one site,
- * set a shared `RELAY_SECRET` and route a client's ticket and socket to the same instance
- * (or accept that a ticket could be replayed once per instance within its lifetime).
+ * Format: `base64url(JSON {v, id, exp, c}) "." base64url(HMAC(secret, payload))`, where `c` is
+ * the client the ticket was issued to (`holder:<id>` or `addr:<address>`): the relay counts
+ * that client's sessions and budget, wherever the socket comes from.
+ *
+ * Single use is checked in a {@linkcode TicketRedeemer}, the KV ledger shared by every instance
+ * (lib/server/store/tickets.ts): with a shared `RELAY_SECRET`, a ticket issued on one instance
+ * opens one session on any of them, once.
  *
  * @module
  */
 
 export type TicketCheck =
-  | { ok: true; id: string }
+  | { ok: true; id: string; client: string }
   | { ok: false; reason: "missing" | "malformed" | "forged" | "expired" | "reused" };
+
+/** Where used ticket ids are kept: `"ok"` the first time an id is redeemed, `"reused"` after. */
+export interface TicketRedeemer {
+  /**
+   * Marks `id` (valid until `expiresAtMs`) used.
+   * @throws {Error} when the store fails: the ticket is then neither accepted nor refused
+   */
+  redeem(id: string, expiresAtMs: number): Promise<"ok" | "reused">;
+}
+
+/** Options of {@linkcode TicketIssuer}. */
+export interface TicketIssuerOptions {
+  /** Lifetime of a ticket, in seconds. */
+  ttlSeconds: number;
+  /** Where used ticket ids are kept (the KV ledger, or a wrapper that times it out). */
+  ledger: TicketRedeemer;
+  /**
+   * Clock, milliseconds since the epoch.
+   * @default {Date.now}
+   */
+  now?: () => number;
+}
+
+/** The longest client key a ticket carries. */
+const MAX_CLIENT_LENGTH = 512;
 
 export interface Ticket {
   ticket: string;
@@ -41,11 +69,17 @@ export class TicketIssuer {
   #key: Promise<CryptoKey>;
   #ttlMs: number;
   #now: () => number;
-  /** Ticket id → expiry, for the ones already used (pruned as they expire). */
-  #used = new Map<string, number>();
+  #ledger: TicketRedeemer;
 
-  constructor(secret: string, options: { ttlSeconds: number; now?: () => number }) {
+  /** @throws {RangeError} when `ttlSeconds` is not a number > 0 */
+  constructor(secret: string, options: TicketIssuerOptions) {
+    if (!(options.ttlSeconds > 0)) {
+      throw new RangeError(
+        `Cannot make the ticket issuer: ttlSeconds ${options.ttlSeconds} must be a number > 0`,
+      );
+    }
     this.#ttlMs = options.ttlSeconds * 1000;
+    this.#ledger = options.ledger;
     this.#now = options.now ?? Date.now;
     this.#key = crypto.subtle.importKey(
       "raw",
@@ -56,23 +90,40 @@ export class TicketIssuer {
     );
   }
 
-  async issue(): Promise<Ticket> {
+  /**
+   * A ticket for `client` (`holder:<id>` or `addr:<address>`), signed.
+   *
+   * @throws {TypeError} when `client` is not a string of 1 to 512 characters
+   */
+  async issue(client: string): Promise<Ticket> {
+    if (typeof client !== "string" || client.length === 0 || client.length > MAX_CLIENT_LENGTH) {
+      throw new TypeError(
+        `Cannot issue a ticket: the client must be a string of 1 to ${MAX_CLIENT_LENGTH} characters`,
+      );
+    }
     const id = toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
     const expiresAt = this.#now() + this.#ttlMs;
-    const payload = toBase64Url(encoder.encode(JSON.stringify({ v: 1, id, exp: expiresAt })));
+    const payload = toBase64Url(
+      encoder.encode(JSON.stringify({ v: 1, id, exp: expiresAt, c: client })),
+    );
     const signature = new Uint8Array(
       await crypto.subtle.sign("HMAC", await this.#key, encoder.encode(payload)),
     );
     return { ticket: `${payload}.${toBase64Url(signature)}`, expiresAt };
   }
 
-  /** Verifies a ticket and, when valid, marks it used. */
+  /**
+   * Verifies a ticket and, when valid, marks it used in the ledger.
+   *
+   * @throws {Error} when the ledger fails (refuse the session as the store's fault, not the
+   *   ticket's)
+   */
   async redeem(ticket: string | null): Promise<TicketCheck> {
     if (!ticket) return { ok: false, reason: "missing" };
     const [payload, signature, extra] = ticket.split(".");
     if (!payload || !signature || extra !== undefined) return { ok: false, reason: "malformed" };
     let signatureBytes: Uint8Array;
-    let claims: { v?: unknown; id?: unknown; exp?: unknown };
+    let claims: { v?: unknown; id?: unknown; exp?: unknown; c?: unknown };
     try {
       signatureBytes = fromBase64Url(signature);
       claims = JSON.parse(new TextDecoder().decode(fromBase64Url(payload)));
@@ -86,20 +137,17 @@ export class TicketIssuer {
       encoder.encode(payload),
     );
     if (!valid) return { ok: false, reason: "forged" };
-    if (claims.v !== 1 || typeof claims.id !== "string" || typeof claims.exp !== "number") {
+    if (
+      typeof claims !== "object" || claims === null || claims.v !== 1 ||
+      typeof claims.id !== "string" || claims.id.length === 0 ||
+      typeof claims.exp !== "number" || typeof claims.c !== "string" || claims.c.length === 0
+    ) {
       return { ok: false, reason: "malformed" };
     }
-    const now = this.#now();
-    if (claims.exp <= now) return { ok: false, reason: "expired" };
-    this.#prune(now);
-    if (this.#used.has(claims.id)) return { ok: false, reason: "reused" };
-    this.#used.set(claims.id, claims.exp);
-    return { ok: true, id: claims.id };
-  }
-
-  #prune(now: number): void {
-    for (const [id, exp] of this.#used) {
-      if (exp <= now) this.#used.delete(id);
+    if (claims.exp <= this.#now()) return { ok: false, reason: "expired" };
+    if (await this.#ledger.redeem(claims.id, claims.exp) === "reused") {
+      return { ok: false, reason: "reused" };
     }
+    return { ok: true, id: claims.id, client: claims.c };
   }
 }

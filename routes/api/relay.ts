@@ -1,14 +1,19 @@
 /**
- * `GET /api/relay?ticket=…`: checks the Origin and the ticket, then upgrades to the relay
+ * `GET /api/relay?ticket=…`: checks the Origin and the ticket, takes a process slot and one of
+ * the ticket's client's session leases (shared by every instance), then upgrades to the relay
  * WebSocket. Every refusal happens before the upgrade, as plain HTTP: 401 (no, bad, expired
- * or reused ticket), 403 (origin), 429 (too many sessions for this client), 503 (shutting down,
- * or `MAX_SESSIONS` reached).
+ * or reused ticket), 403 (origin), 429 (too many sessions for this client, on all instances),
+ * 503 with `retry-after` (shutting down, `MAX_SESSIONS` reached, or the shared store did not
+ * answer).
  */
 import type { Handlers } from "@/framework/types.ts";
 import { newId } from "@/lib/shared/ids.ts";
-import { clientAddress } from "@/lib/server/client_address.ts";
 import { RelaySession } from "@/lib/server/relay.ts";
+import { accountSession } from "@/lib/server/relay_accounting.ts";
 import type { AppState } from "@/lib/server/state.ts";
+import type { Lease } from "@/lib/server/store/leases.ts";
+import { storeUnavailableResponse } from "@/lib/server/store/mod.ts";
+import type { TicketCheck } from "@/lib/server/tickets.ts";
 
 /** Seconds of silence after which Deno pings the browser and drops it if it does not answer. */
 const IDLE_TIMEOUT_SECONDS = 5;
@@ -36,7 +41,14 @@ export const handler: Handlers<AppState> = {
       logger.warn("relay refused: origin", { origin: ctx.req.headers.get("origin") });
       return refuse(403, "Cannot relay: this origin is not allowed");
     }
-    const check = await tickets.redeem(ctx.url.searchParams.get("ticket"));
+    let check: TicketCheck;
+    try {
+      check = await tickets.redeem(ctx.url.searchParams.get("ticket"));
+    } catch (error) {
+      metrics.rejected.inc({ status: "503" });
+      logger.warn("relay refused: store", { error: (error as Error).message });
+      return storeUnavailableResponse("relay");
+    }
     if (!check.ok) {
       metrics.rejected.inc({ status: "401" });
       logger.info("relay refused: ticket", { reason: check.reason });
@@ -45,15 +57,26 @@ export const handler: Handlers<AppState> = {
         `Cannot relay: the ticket is ${check.reason}; get a new one from POST /api/session`,
       );
     }
-    const client = clientAddress(ctx.req, ctx.remoteAddr, config);
-    if (sessions.full) {
+    const { client } = check;
+    if (!sessions.reserve()) {
       metrics.rejected.inc({ status: "503" });
       logger.info("relay refused: server full", { sessions: sessions.reserved });
       return refuse(503, "Cannot relay: the server is at its session limit; retry shortly", {
         "retry-after": String(FULL_RETRY_AFTER_SECONDS),
       });
     }
-    if (!sessions.reserve(client)) {
+    const sessionId = newId("relay");
+    let lease: Lease | null;
+    try {
+      lease = await sessions.lease(client, sessionId);
+    } catch (error) {
+      sessions.release();
+      metrics.rejected.inc({ status: "503" });
+      logger.warn("relay refused: store", { error: (error as Error).message });
+      return storeUnavailableResponse("relay");
+    }
+    if (lease === null) {
+      sessions.release();
       metrics.rejected.inc({ status: "429" });
       return refuse(
         429,
@@ -64,22 +87,25 @@ export const handler: Handlers<AppState> = {
     try {
       upgrade = Deno.upgradeWebSocket(ctx.req, { idleTimeout: IDLE_TIMEOUT_SECONDS });
     } catch (error) {
-      // A malformed upgrade (no sec-websocket-key, say) must not keep its slot.
-      sessions.release(client);
+      // A malformed upgrade (no sec-websocket-key, say) must not keep its slot or its lease.
+      sessions.release();
+      lease.release().catch(() => {});
       metrics.rejected.inc({ status: "400" });
       return refuse(400, `Cannot relay: ${(error as Error).message}; open a standard WebSocket`);
     }
     const { socket, response } = upgrade;
     const session = new RelaySession(socket, {
-      sessionId: newId("relay"),
+      sessionId,
+      client,
       config,
       target: ctx.state.upstream,
       metrics,
       logger,
       redactor: ctx.state.redactor,
       health: ctx.state.health,
+      accounting: accountSession(ctx.state, client, sessionId),
     });
-    sessions.add(client, session);
+    sessions.add(session, lease);
     return response;
   },
 };

@@ -1,4 +1,3 @@
-/// <reference lib="deno.unstable" />
 /**
  * Daily budgets of session time in Deno KV (`DAILY_MINUTES_PER_CLIENT`,
  * `DAILY_MINUTES_TOTAL`): per client and for the whole service, per UTC day, shared by every

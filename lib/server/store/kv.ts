@@ -1,4 +1,3 @@
-/// <reference lib="deno.unstable" />
 /**
  * The Deno KV store that holds what several instances of the server share (used tickets,
  * session leases, budgets, usage): opening it from `KV_PATH`, and a health probe for

@@ -1,4 +1,3 @@
-/// <reference lib="deno.unstable" />
 /**
  * Per-client session leases in Deno KV, so `MAX_SESSIONS_PER_CLIENT` counts a client's
  * sessions on every instance sharing the store, not per instance.

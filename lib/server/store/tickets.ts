@@ -1,4 +1,3 @@
-/// <reference lib="deno.unstable" />
 /**
  * The used-ticket ledger in Deno KV: a relay ticket opens one session, on whichever instance
  * it is presented. Redeeming is one atomic check-and-set on the ticket id's key ("absent, then

@@ -1,4 +1,3 @@
-/// <reference lib="deno.unstable" />
 /**
  * Token usage in Deno KV, per client and UTC day, by kind (`TOKEN_KINDS`: input text, audio
  * and cached, output text and audio), and the service's total per day: what each person's

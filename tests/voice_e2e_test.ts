@@ -245,6 +245,15 @@ Deno.test("voice page: what reached upstream matches the fixture resampled by so
   await voice.waitForState("off");
   equal(dropped, "0", "the page dropped frames (its send queue overflowed)");
   for (let i = 0; i < 100 && server.state.sessions.size > 0; i++) await sleep(20);
+  // Nor did the relay: a step in the alignment below then comes from the capture device.
+  const metrics = await (await fetch(`${server.url}/metrics`)).text();
+  equal(
+    /relay_shed_total\{direction="browser_to_upstream"[^}]*\} [1-9]/.test(metrics),
+    false,
+    `the relay shed audio: ${
+      metrics.split("\n").filter((l) => l.startsWith("relay_shed")).join("; ")
+    }`,
+  );
   const name = [...Deno.readDirSync(dir)].map((e) => e.name).find((f) => f.endsWith(".input.wav"))!;
   const got = readWav(await Deno.readFile(`${dir}/${name}`)).samples;
   const want = readWav(await Deno.readFile(reference)).samples;

@@ -13,6 +13,23 @@ import type { Json } from "./ws_client.ts";
 /** What `shape()` writes for a run of `….delta` events. */
 export const DELTAS = "deltas*";
 
+/**
+ * A GA `response.done` `usage` object: 100 audio tokens in (20 of them cached), 7 text in,
+ * 20 text and 40 audio out.
+ */
+export const GA_USAGE = {
+  total_tokens: 167,
+  input_tokens: 107,
+  output_tokens: 60,
+  input_token_details: {
+    text_tokens: 7,
+    audio_tokens: 100,
+    cached_tokens: 20,
+    cached_tokens_details: { text_tokens: 0, audio_tokens: 20 },
+  },
+  output_token_details: { text_tokens: 20, audio_tokens: 40 },
+} as const;
+
 /** A server_vad turn up to its committed user item (docs/protocol.md §8.1, steps 2–6). */
 export const VAD_TURN: readonly string[] = [
   "input_audio_buffer.speech_started",

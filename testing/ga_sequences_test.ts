@@ -5,6 +5,7 @@ import {
   audioResponse,
   COMMIT,
   DELTAS,
+  GA_USAGE,
   joinAudioDeltas,
   shape,
   VAD_TURN,
@@ -40,4 +41,14 @@ Deno.test("a whole VAD turn is the turn, the response and the rate limits", () =
   ]);
   const delta = audioDelta("AAA=", "event_1", { responseId: "resp_2", itemId: "item_2" });
   deepEqual(joinAudioDeltas([delta], "resp_2"), new Uint8Array([0, 0]));
+});
+
+Deno.test("GA_USAGE adds up: the details make the input, output and total counts", () => {
+  const input = GA_USAGE.input_token_details;
+  const output = GA_USAGE.output_token_details;
+  equal(input.text_tokens + input.audio_tokens, GA_USAGE.input_tokens);
+  equal(output.text_tokens + output.audio_tokens, GA_USAGE.output_tokens);
+  equal(GA_USAGE.input_tokens + GA_USAGE.output_tokens, GA_USAGE.total_tokens);
+  const cached = input.cached_tokens_details;
+  equal(cached.text_tokens + cached.audio_tokens, input.cached_tokens);
 });

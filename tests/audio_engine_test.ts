@@ -13,6 +13,7 @@ import type { Page } from "playwright-core";
 import { build, readAssets } from "../framework/builder.ts";
 import { ENTRIES } from "../build.ts";
 import { launchBrowser } from "@/testing/browser.ts";
+import { bundleForBrowser } from "@/testing/bundle.ts";
 
 const ROOT = new URL("../", import.meta.url);
 
@@ -31,39 +32,15 @@ async function workletFiles(): Promise<{ capture: string; playback: string }> {
 
 /** Bundles the main-thread classes into one script that sets `globalThis.audioEngine`. */
 async function pageScript(): Promise<string> {
-  const dir = await Deno.makeTempDir();
-  try {
-    const lib = new URL("lib/client/", ROOT).href;
-    await Deno.writeTextFile(
-      `${dir}/entry.ts`,
-      `import { MicCapture } from "${lib}mic_capture.ts";
+  const lib = new URL("lib/client/", ROOT).href;
+  const entry = `import { MicCapture } from "${lib}mic_capture.ts";
 import { Player } from "${lib}player.ts";
 import { CAPTURE_PROCESSOR, PLAYBACK_PROCESSOR } from "${lib}worklet_messages.ts";
 Object.assign(globalThis, {
   audioEngine: { MicCapture, Player, CAPTURE_PROCESSOR, PLAYBACK_PROCESSOR },
 });
-`,
-    );
-    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "bundle",
-        "--quiet",
-        "--no-lock",
-        "--platform=browser",
-        "--output",
-        `${dir}/page.js`,
-        `${dir}/entry.ts`,
-      ],
-      cwd: dir,
-      stderr: "piped",
-    }).output();
-    if (code !== 0) {
-      throw new Error(`Cannot bundle the test page: ${new TextDecoder().decode(stderr)}`);
-    }
-    return await Deno.readTextFile(`${dir}/page.js`);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
-  }
+`;
+  return await bundleForBrowser({ "entry.ts": entry }, "entry.ts", "the test page");
 }
 
 async function withPage(

@@ -12,6 +12,7 @@
  */
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { launchBrowser } from "@/testing/browser.ts";
+import { bundleForBrowser } from "@/testing/bundle.ts";
 import { fixturePath } from "@/testing/fixtures.ts";
 import { startTestServer } from "@/testing/server.ts";
 
@@ -74,43 +75,23 @@ options.__r = (vnode) => {
 
 /** The islands client with the counters in front, as one browser script. */
 async function countingClient(): Promise<string> {
-  const dir = await Deno.makeTempDir();
-  try {
-    const config = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT)));
-    const imports: Record<string, string> = {};
-    for (const [key, value] of Object.entries<string>(config.imports)) {
-      imports[key] = value.startsWith("./") ? new URL(value, ROOT).href : value;
-    }
-    await Deno.writeTextFile(
-      `${dir}/deno.json`,
-      JSON.stringify({ imports, compilerOptions: { ...config.compilerOptions, jsx: "react-jsx" } }),
-    );
-    await Deno.writeTextFile(`${dir}/counters.js`, COUNTER_MODULE);
-    await Deno.writeTextFile(
-      `${dir}/entry.js`,
-      `import "./counters.js";\nimport "@/islands/_client.ts";\n`,
-    );
-    const { code, stderr } = await new Deno.Command(Deno.execPath(), {
-      args: [
-        "bundle",
-        "--quiet",
-        "--no-lock",
-        `--config=${dir}/deno.json`,
-        "--platform=browser",
-        "--output",
-        `${dir}/client.js`,
-        `${dir}/entry.js`,
-      ],
-      cwd: dir,
-      stderr: "piped",
-    }).output();
-    if (code !== 0) {
-      throw new Error(`Cannot bundle the counting client: ${new TextDecoder().decode(stderr)}`);
-    }
-    return await Deno.readTextFile(`${dir}/client.js`);
-  } finally {
-    await Deno.remove(dir, { recursive: true });
+  const config = JSON.parse(await Deno.readTextFile(new URL("deno.json", ROOT)));
+  const imports: Record<string, string> = {};
+  for (const [key, value] of Object.entries<string>(config.imports)) {
+    imports[key] = value.startsWith("./") ? new URL(value, ROOT).href : value;
   }
+  return await bundleForBrowser(
+    {
+      "deno.json": JSON.stringify({
+        imports,
+        compilerOptions: { ...config.compilerOptions, jsx: "react-jsx" },
+      }),
+      "counters.js": COUNTER_MODULE,
+      "entry.js": `import "./counters.js";\nimport "@/islands/_client.ts";\n`,
+    },
+    "entry.js",
+    "the counting client",
+  );
 }
 
 /** Counts animation frames from the first script on. */

@@ -95,6 +95,19 @@ export function canChooseOutput(): boolean {
     typeof (HTMLMediaElement.prototype as { setSinkId?: unknown }).setSinkId === "function";
 }
 
+/** What the page knows of the devices before it has asked: nothing listed, nothing chosen. */
+export function initialDeviceView(outputChoosable: boolean): DeviceView {
+  return {
+    permission: "unknown",
+    deviceLabel: "",
+    inputs: [],
+    inputId: "",
+    outputs: [],
+    outputId: "",
+    canChooseOutput: outputChoosable,
+  };
+}
+
 export interface DeviceWatcherOptions {
   /** Receives the whole view each time a part of it changes. */
   onChange(view: DeviceView): void;
@@ -118,15 +131,7 @@ export class DeviceWatcher {
   constructor(options: DeviceWatcherOptions) {
     this.#options = options;
     this.#mediaDevices = options.mediaDevices ?? globalThis.navigator?.mediaDevices;
-    this.#view = {
-      permission: "unknown",
-      deviceLabel: "",
-      inputs: [],
-      inputId: "",
-      outputs: [],
-      outputId: "",
-      canChooseOutput: options.canChooseOutput ?? canChooseOutput(),
-    };
+    this.#view = initialDeviceView(options.canChooseOutput ?? canChooseOutput());
   }
 
   get view(): DeviceView {

@@ -1,9 +1,10 @@
-import { deepEqual, equal, rejects } from "node:assert/strict";
+import { deepEqual, equal, notStrictEqual, rejects } from "node:assert/strict";
 import {
   deviceChoices,
   type DeviceInfo,
   type DeviceView,
   DeviceWatcher,
+  initialDeviceView,
   inputGone,
   type InputInUse,
   type PermissionStatusLike,
@@ -184,4 +185,15 @@ Deno.test("DeviceWatcher follows the microphone permission", async () => {
   });
   await quiet.watchPermission();
   equal(quiet.view.permission, "unknown");
+});
+
+Deno.test("initialDeviceView() lists and chooses nothing, and says whether outputs can be chosen", () => {
+  for (const choosable of [true, false]) {
+    const view = initialDeviceView(choosable);
+    const { permission, canChooseOutput, ...chosen } = view;
+    equal(permission, "unknown");
+    equal(canChooseOutput, choosable);
+    deepEqual(chosen, { deviceLabel: "", inputs: [], inputId: "", outputs: [], outputId: "" });
+    notStrictEqual(view.inputs, initialDeviceView(choosable).inputs, "a fresh record each time");
+  }
 });

@@ -73,63 +73,63 @@ export type WireCheck =
   | { type: "steady-cadence"; ok: boolean | null; sendGapP95Ms: number | null; limitMs: number }
   | { type: "no-drops"; ok: boolean | null; framesDropped: number };
 
+/** What {@linkcode WireCounters} has counted so far. */
+export interface WireCounts {
+  framesCaptured: number;
+  lastFrameBytes: number | null;
+  /** Frames of a size other than 960 bytes. */
+  badFrames: number;
+  commitsUnderVad: number;
+  bargeIns: number;
+  lastTruncateMs: number | null;
+}
+
 /** Counts what happens to frames and turns on the page's side of the wire. */
 export class WireCounters {
-  #framesCaptured = 0;
-  #lastFrameBytes: number | null = null;
-  #badFrames = 0;
-  #commitsUnderVad = 0;
-  #bargeIns = 0;
-  #lastTruncateMs: number | null = null;
+  #counts: WireCounts = {
+    framesCaptured: 0,
+    lastFrameBytes: null,
+    badFrames: 0,
+    commitsUnderVad: 0,
+    bargeIns: 0,
+    lastTruncateMs: null,
+  };
 
-  get framesCaptured(): number {
-    return this.#framesCaptured;
-  }
-  get lastFrameBytes(): number | null {
-    return this.#lastFrameBytes;
-  }
-  get badFrames(): number {
-    return this.#badFrames;
-  }
-  get commitsUnderVad(): number {
-    return this.#commitsUnderVad;
-  }
-  get bargeIns(): number {
-    return this.#bargeIns;
-  }
-  get lastTruncateMs(): number | null {
-    return this.#lastTruncateMs;
+  /** The counts so far (a live view: read it, never change it). */
+  get counts(): Readonly<WireCounts> {
+    return this.#counts;
   }
 
   /** A frame came from the capture worklet. */
   frame(bytes: number): void {
-    this.#framesCaptured++;
-    this.#lastFrameBytes = bytes;
-    if (bytes !== FRAME_BYTES) this.#badFrames++;
+    this.#counts.framesCaptured++;
+    this.#counts.lastFrameBytes = bytes;
+    if (bytes !== FRAME_BYTES) this.#counts.badFrames++;
   }
 
   /** The page committed the input buffer; `underVad` when server VAD was on. */
   commit(underVad: boolean): void {
-    if (underVad) this.#commitsUnderVad++;
+    if (underVad) this.#counts.commitsUnderVad++;
   }
 
   /** The user talked over the assistant and the heard part was truncated at `audioEndMs`. */
   bargeIn(audioEndMs: number): void {
-    this.#bargeIns++;
-    this.#lastTruncateMs = audioEndMs;
+    this.#counts.bargeIns++;
+    this.#counts.lastTruncateMs = audioEndMs;
   }
 }
 
 /** Joins the counters with the sender's and the player's figures. */
 export function collectDiagnostics(sources: DiagnosticsSources): Diagnostics {
-  const { counters, sender, player } = sources;
+  const { sender, player } = sources;
+  const counts = sources.counters.counts;
   return {
     inputRate: sources.inputRate ?? null,
     wireRate: WIRE_SAMPLE_RATE,
     outputRate: player?.sampleRate ?? null,
-    lastFrameBytes: counters.lastFrameBytes,
-    framesCaptured: counters.framesCaptured,
-    badFrames: counters.badFrames,
+    lastFrameBytes: counts.lastFrameBytes,
+    framesCaptured: counts.framesCaptured,
+    badFrames: counts.badFrames,
     framesSent: sender?.framesSent ?? 0,
     framesDropped: sender?.framesDropped ?? 0,
     queueDepth: sender?.queueDepth ?? 0,
@@ -139,9 +139,9 @@ export function collectDiagnostics(sources: DiagnosticsSources): Diagnostics {
     preRollMs: player?.preRollMs ?? 0,
     underruns: player?.underruns ?? 0,
     outputLatencyMs: player?.outputLatencyMs ?? 0,
-    commitsUnderVad: counters.commitsUnderVad,
-    bargeIns: counters.bargeIns,
-    lastTruncateMs: counters.lastTruncateMs,
+    commitsUnderVad: counts.commitsUnderVad,
+    bargeIns: counts.bargeIns,
+    lastTruncateMs: counts.lastTruncateMs,
   };
 }
 

@@ -7,7 +7,8 @@
  */
 
 export class LevelMeter {
-  readonly #window: number;
+  /** Samples per report. */
+  readonly windowSamples: number;
   #sumSquares = 0;
   #peak = 0;
   #count = 0;
@@ -26,12 +27,7 @@ export class LevelMeter {
           "be positive",
       );
     }
-    this.#window = Math.max(1, Math.ceil(sampleRate / maxPerSecond));
-  }
-
-  /** Samples per report. */
-  get windowSamples(): number {
-    return this.#window;
+    this.windowSamples = Math.max(1, Math.ceil(sampleRate / maxPerSecond));
   }
 
   /** RMS of the last completed window (0..1 for full-scale audio). */
@@ -58,7 +54,7 @@ export class LevelMeter {
       if (a > peak) peak = a;
     }
     this.#count += count;
-    if (this.#count < this.#window) {
+    if (this.#count < this.windowSamples) {
       this.#sumSquares = sum;
       this.#peak = peak;
       return false;

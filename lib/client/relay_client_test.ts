@@ -7,6 +7,7 @@ import { deepEqual, equal, ok } from "node:assert/strict";
 import FakeTimers from "@sinonjs/fake-timers";
 import { ScriptedUpstream } from "@/testing/upstream.ts";
 import { startTestServer } from "@/testing/server.ts";
+import { sleep } from "@/testing/wait.ts";
 import { type Disconnect, ReconnectPolicy } from "./reconnect.ts";
 import { type Clock, type ConnectionState, RelayClient } from "./relay_client.ts";
 
@@ -89,7 +90,7 @@ Deno.test("RelayClient retries a failing server with capped, jittered exponentia
     equal(states.at(-1)!.state, "reconnecting");
     equal(states.at(-1)!.detail, `retry ${i + 1} in ${delay} ms`);
     clock.tick(delay - 1);
-    await new Promise((r) => setTimeout(r, 30));
+    await sleep(30);
     equal(site.hits(), i + 1, "no attempt before the delay is over");
     clock.tick(1);
   }
@@ -170,7 +171,7 @@ Deno.test("RelayClient retries a rate-limited ticket no sooner than its retry-af
   await until(() => states.at(-1)?.state === "reconnecting", "reconnecting");
   equal(states.at(-1)!.detail, "retry 1 in 7000 ms");
   clock.tick(6999);
-  await new Promise((r) => setTimeout(r, 30));
+  await sleep(30);
   equal(site.hits(), 1, "no attempt before retry-after");
   clock.tick(1);
   await until(() => site.hits() === 2, "the second attempt");
@@ -312,7 +313,7 @@ Deno.test("RelayClient gives up on a socket that has not opened within openTimeo
   relay.start();
   await until(() => site.hits.upgrade === 1, "the first upgrade request");
   clock.tick(4999);
-  await new Promise((r) => setTimeout(r, 30));
+  await sleep(30);
   equal(states.at(-1)!.state, "connecting", "still waiting before the default 5 s");
   clock.tick(1);
   equal(states.at(-1)!.state, "reconnecting");
@@ -325,7 +326,7 @@ Deno.test("RelayClient gives up on a socket that has not opened within openTimeo
   equal(site.hits.upgrade, 2);
   // The deadline of an attempt that opened is gone: nothing happens when it would have fired.
   clock.tick(60_000);
-  await new Promise((r) => setTimeout(r, 30));
+  await sleep(30);
   equal(states.at(-1)!.state, "open");
   equal(states.filter((s) => s.state === "reconnecting").length, 1);
   relay.stop();
@@ -348,12 +349,12 @@ Deno.test("RelayClient's open deadline covers a ticket request that hangs, and h
   relay.start();
   await until(() => site.hits.ticket === 1, "the first ticket request");
   clock.tick(1999);
-  await new Promise((r) => setTimeout(r, 30));
+  await sleep(30);
   equal(states.at(-1), "connecting");
   clock.tick(1);
   equal(states.at(-1), "reconnecting");
   await until(() => site.abandoned() === 1, "the stalled ticket request abandoned");
-  await new Promise((r) => setTimeout(r, 30));
+  await sleep(30);
   equal(states.filter((s) => s === "reconnecting").length, 1, "one failure, counted once");
   site.hang.ticket = false;
   clock.tick(250);
@@ -371,7 +372,7 @@ Deno.test("RelayClient.stop() while an attempt is pending abandons it without a 
   relay.stop();
   await until(() => site.abandoned() === 1, "the pending upgrade abandoned");
   clock.tick(60_000);
-  await new Promise((r) => setTimeout(r, 30));
+  await sleep(30);
   equal(states.at(-1)!.state, "closed");
   equal(site.hits.ticket, 1);
 });

@@ -25,7 +25,8 @@ export interface RingBufferOptions {
 
 export class RingBuffer {
   #data: Float32Array;
-  #maxCapacity: number;
+  /** Largest capacity the buffer may grow to. */
+  readonly maxCapacity: number;
   /** Index of the oldest unread sample. */
   #head = 0;
   /** Unread samples. */
@@ -49,17 +50,12 @@ export class RingBuffer {
       );
     }
     this.#data = new Float32Array(capacity);
-    this.#maxCapacity = maxCapacity;
+    this.maxCapacity = maxCapacity;
   }
 
   /** Samples the buffer holds without growing. */
   get capacity(): number {
     return this.#data.length;
-  }
-
-  /** Largest capacity the buffer may grow to. */
-  get maxCapacity(): number {
-    return this.#maxCapacity;
   }
 
   /** Unread samples. */
@@ -69,7 +65,7 @@ export class RingBuffer {
 
   /** Samples that can still be written, growth included. */
   get free(): number {
-    return this.#maxCapacity - this.#size;
+    return this.maxCapacity - this.#size;
   }
 
   /**
@@ -83,7 +79,7 @@ export class RingBuffer {
           "samples given",
       );
     }
-    const n = Math.min(count, this.#maxCapacity - this.#size);
+    const n = Math.min(count, this.maxCapacity - this.#size);
     if (this.#size + n > this.#data.length) this.#grow(this.#size + n);
     const data = this.#data;
     const cap = data.length;
@@ -149,7 +145,7 @@ export class RingBuffer {
 
   /** Reallocates to hold at least `needed` samples, unread samples moved to the front. */
   #grow(needed: number): void {
-    const capacity = Math.min(this.#maxCapacity, Math.max(needed, 2 * this.#data.length));
+    const capacity = Math.min(this.maxCapacity, Math.max(needed, 2 * this.#data.length));
     const data = new Float32Array(capacity);
     const size = this.#size;
     this.read(data, 0, size);

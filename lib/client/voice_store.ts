@@ -20,7 +20,7 @@ import {
   WireCounters,
 } from "./diagnostics.ts";
 import { type AccessView, initialAccess } from "./access.ts";
-import type { DeviceView } from "./devices.ts";
+import { type DeviceView, initialDeviceView } from "./devices.ts";
 import type { Notice } from "./notices.ts";
 import type { SessionUsage } from "./relay_events.ts";
 import type { TranscriptEntry } from "./transcript.ts";
@@ -78,15 +78,7 @@ export function createVoiceStore(options: VoiceStoreOptions = {}): VoiceStore {
     assistantLevel: signal(0),
     transcript: signal<readonly TranscriptEntry[]>([]),
     controls: signal<Controls>({ pushToTalk: false, talking: false, rawInput: false }),
-    devices: signal<DeviceView>({
-      permission: "unknown",
-      deviceLabel: "",
-      inputs: [],
-      inputId: "",
-      outputs: [],
-      outputId: "",
-      canChooseOutput: false,
-    }),
+    devices: signal<DeviceView>(initialDeviceView(false)),
     diagnostics,
     checks: computed(() => wireChecks(diagnostics.value)),
   };

@@ -20,6 +20,7 @@
  */
 import type { Rate } from "./config.ts";
 import { ClientLimiter } from "./client_limits.ts";
+import { randomId, TokenSigner } from "./signed_token.ts";
 
 /** Options of {@linkcode AccessCodes}. */
 export interface AccessCodesOptions {
@@ -70,7 +71,7 @@ export class AccessCodes {
   /** Tries per client; `take(client)` before each {@linkcode AccessCodes.check}. */
   readonly tries: ClientLimiter;
   #codes: Uint8Array[];
-  #key: Promise<CryptoKey>;
+  #signer: TokenSigner;
   #now: () => number;
 
   /**
@@ -92,13 +93,7 @@ export class AccessCodes {
     this.maxAgeSeconds = maxAgeSeconds;
     this.tries = new ClientLimiter(options.tries ?? DEFAULT_ACCESS_TRIES);
     this.#now = options.now ?? Date.now;
-    this.#key = crypto.subtle.importKey(
-      "raw",
-      encoder.encode(secret),
-      { name: "HMAC", hash: "SHA-256" },
-      false,
-      ["sign", "verify"],
-    );
+    this.#signer = new TokenSigner(secret, SIGNING_LABEL);
   }
 
   /**
@@ -121,15 +116,11 @@ export class AccessCodes {
    * on https).
    */
   async issueCookie(secure: boolean): Promise<string> {
-    const holder = toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
     const exp = this.#now() + this.maxAgeSeconds * 1000;
-    const payload = toBase64Url(encoder.encode(JSON.stringify({ v: 1, h: holder, exp })));
-    const signature = new Uint8Array(
-      await crypto.subtle.sign("HMAC", await this.#key, encoder.encode(SIGNING_LABEL + payload)),
-    );
+    const token = await this.#signer.sign({ v: 1, h: randomId(), exp });
     const attributes = ["HttpOnly", "SameSite=Strict", "Path=/", `Max-Age=${this.maxAgeSeconds}`];
     if (secure) attributes.push("Secure");
-    return [`${ACCESS_COOKIE}=${payload}.${toBase64Url(signature)}`, ...attributes].join("; ");
+    return [`${ACCESS_COOKIE}=${token}`, ...attributes].join("; ");
   }
 
   /**
@@ -148,23 +139,10 @@ export class AccessCodes {
   }
 
   async #verifyValue(value: string): Promise<string | null> {
-    const [payload, signature, extra] = value.split(".");
-    if (!payload || !signature || extra !== undefined || value.length > 1024) return null;
-    let signatureBytes: Uint8Array;
-    let claims: { v?: unknown; h?: unknown; exp?: unknown };
-    try {
-      signatureBytes = fromBase64Url(signature);
-      claims = JSON.parse(new TextDecoder().decode(fromBase64Url(payload)));
-    } catch {
-      return null;
-    }
-    const valid = await crypto.subtle.verify(
-      "HMAC",
-      await this.#key,
-      signatureBytes as Uint8Array<ArrayBuffer>,
-      encoder.encode(SIGNING_LABEL + payload),
-    );
-    if (!valid || typeof claims !== "object" || claims === null) return null;
+    if (value.length > 1024) return null;
+    const signed = await this.#signer.verify(value);
+    if (!signed.ok) return null;
+    const claims = signed.claims;
     if (claims.v !== 1 || typeof claims.h !== "string" || typeof claims.exp !== "number") {
       return null;
     }
@@ -181,18 +159,4 @@ export function constantTimeEqual(given: Uint8Array, expected: Uint8Array): bool
   let diff = given.length ^ expected.length;
   for (let i = 0; i < expected.length; i++) diff |= (given[i] | 0) ^ expected[i];
   return diff === 0;
-}
-
-function toBase64Url(bytes: Uint8Array): string {
-  return (bytes as Uint8Array & { toBase64(o: object): string }).toBase64({
-    alphabet: "base64url",
-    omitPadding: true,
-  });
-}
-
-function fromBase64Url(text: string): Uint8Array {
-  return (Uint8Array as unknown as { fromBase64(t: string, o: object): Uint8Array }).fromBase64(
-    text,
-    { alphabet: "base64url", lastChunkHandling: "loose" },
-  );
 }

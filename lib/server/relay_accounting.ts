@@ -25,6 +25,7 @@
 import type { ErrorEvent } from "@/lib/shared/realtime/mod.ts";
 import type { Logger } from "./log.ts";
 import type { RelayMetrics } from "./metrics.ts";
+import { withDeadline } from "./deadline.ts";
 import type { AppState } from "./state.ts";
 import { type PriceTable, TOKEN_KINDS, type TokenCounts, zeroTokens } from "./prices.ts";
 import { budgetExhausted } from "./relay_errors.ts";
@@ -285,25 +286,13 @@ export class SessionAccounting {
   }
 
   /** `call`, or a rejection after `storeTimeoutMs` (the call goes on; its result is dropped). */
-  async #timed<T>(call: Promise<T>, action: string): Promise<T> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new Error(
-              `Cannot ${action}: the KV store did not answer within ${this.#storeTimeoutMs} ms`,
-            ),
-          ),
-        this.#storeTimeoutMs,
-      );
-    });
-    call.catch(() => {});
-    try {
-      return await Promise.race([call, late]);
-    } finally {
-      clearTimeout(timer);
-    }
+  #timed<T>(call: Promise<T>, action: string): Promise<T> {
+    const ms = this.#storeTimeoutMs;
+    return withDeadline(
+      call,
+      ms,
+      () => new Error(`Cannot ${action}: the KV store did not answer within ${ms} ms`),
+    );
   }
 }
 

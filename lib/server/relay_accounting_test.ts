@@ -1,4 +1,5 @@
 import { deepEqual, equal, match, ok } from "node:assert/strict";
+import { GA_USAGE as USAGE } from "@/testing/ga_sequences.ts";
 import { createLogger } from "./log.ts";
 import { RelayMetrics } from "./metrics.ts";
 import { DEFAULT_PRICE_TABLE } from "./prices.ts";
@@ -14,20 +15,6 @@ import { UsageStore } from "./store/usage.ts";
 
 /** 2026-12-06 18:48:00 UTC: 5 h 12 min before the budget resets. */
 const EVENING = Date.UTC(2026, 11, 6, 18, 48);
-
-/** A GA `usage` object: 100 audio tokens in (20 of them cached), 7 text in, 40 audio out. */
-const USAGE = {
-  total_tokens: 167,
-  input_tokens: 107,
-  output_tokens: 60,
-  input_token_details: {
-    text_tokens: 7,
-    audio_tokens: 100,
-    cached_tokens: 20,
-    cached_tokens_details: { text_tokens: 0, audio_tokens: 20 },
-  },
-  output_token_details: { text_tokens: 20, audio_tokens: 40 },
-};
 
 /** A series' value in Prometheus text. */
 function metric(text: string, series: string): number {

@@ -6,6 +6,7 @@
  * across two app instances on one store.
  */
 import { equal, match, ok } from "node:assert/strict";
+import { GA_USAGE as USAGE } from "@/testing/ga_sequences.ts";
 import { openRelaySession, relayEnv } from "@/testing/relay_session.ts";
 import { metric, readMetrics, startTestServer } from "@/testing/server.ts";
 import { tempDir } from "@/testing/temp_dir.ts";
@@ -16,20 +17,6 @@ import { openStore } from "./store/kv.ts";
 const KEY = "sk-test-BUDGETKEY0123456789abcdef";
 /** The tests' browser, as the relay names its client (no access codes: its address). */
 const CLIENT = "addr:127.0.0.1";
-
-/** 100 audio tokens in (20 of them cached), 7 text in, 20 text and 40 audio out. */
-const USAGE = {
-  total_tokens: 167,
-  input_tokens: 107,
-  output_tokens: 60,
-  input_token_details: {
-    text_tokens: 7,
-    audio_tokens: 100,
-    cached_tokens: 20,
-    cached_tokens_details: { text_tokens: 0, audio_tokens: 20 },
-  },
-  output_token_details: { text_tokens: 20, audio_tokens: 40 },
-};
 
 /** An upstream whose every response is done at once, with {@linkcode USAGE}. */
 function answeringUpstream(): Promise<ScriptedUpstream> {

@@ -57,8 +57,10 @@ interface Tracked {
 export class SessionRegistry {
   #sessions = new Map<string, Tracked>();
   #reserved = 0;
-  #maxPerClient: number;
-  #maxSessions: number;
+  /** `MAX_SESSIONS_PER_CLIENT`: sessions one client may hold on all instances. */
+  readonly maxPerClient: number;
+  /** `MAX_SESSIONS`: slots this process gives out at most. */
+  readonly maxSessions: number;
   #closing = false;
   #leases: LeaseStore;
   #timed: TimedCall;
@@ -80,8 +82,8 @@ export class SessionRegistry {
         );
       }
     }
-    this.#maxPerClient = maxPerClient;
-    this.#maxSessions = maxSessions;
+    this.maxPerClient = maxPerClient;
+    this.maxSessions = maxSessions;
     this.#leases = options.leases;
     this.#timed = options.timed ?? ((call) => call);
     this.#onLeaseProblem = options.onLeaseProblem ?? (() => {});
@@ -97,16 +99,6 @@ export class SessionRegistry {
     return this.#reserved;
   }
 
-  /** `MAX_SESSIONS`: slots this process gives out at most. */
-  get maxSessions(): number {
-    return this.#maxSessions;
-  }
-
-  /** `MAX_SESSIONS_PER_CLIENT`: sessions one client may hold on all instances. */
-  get maxPerClient(): number {
-    return this.#maxPerClient;
-  }
-
   /** True once shutdown began: new connections are refused. */
   get closing(): boolean {
     return this.#closing;
@@ -114,7 +106,7 @@ export class SessionRegistry {
 
   /** True when every slot of the process is taken: the next reserve is refused. */
   get full(): boolean {
-    return this.#reserved >= this.#maxSessions;
+    return this.#reserved >= this.maxSessions;
   }
 
   /** Reserves a process slot; false when the process is {@linkcode full} or closing. */
@@ -137,7 +129,7 @@ export class SessionRegistry {
    */
   async lease(client: string, sessionId: string): Promise<Lease | null> {
     return await this.#timed(
-      this.#serial(client, () => this.#leases.acquire(client, sessionId, this.#maxPerClient)),
+      this.#serial(client, () => this.#leases.acquire(client, sessionId, this.maxPerClient)),
       "acquire a session lease",
     );
   }

@@ -107,48 +107,50 @@ function recorder() {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-Deno.test("connectUpstream() delivers a message that arrived in the same read as the 101", async () => {
-  const first = '{"type":"session.created"}';
-  const server = eagerServer(first);
+const FIRST = '{"type":"session.created"}';
+
+/**
+ * A link to an {@linkcode eagerServer} that sends {@linkcode FIRST}, with recording handlers;
+ * disposing of it ends the link and the server.
+ */
+async function eagerLink(paused: boolean) {
+  const server = eagerServer(FIRST);
   const got = recorder();
-  const link = await connectUpstream(
+  const link: UpstreamLink = await connectUpstream(
     { kind: "openai", url: server.url, headers: {} },
     got.handlers,
-    { timeoutMs: 2000 },
+    { timeoutMs: 2000, paused },
   );
+  return {
+    got,
+    link,
+    [Symbol.dispose]() {
+      link.terminate();
+      server.close();
+    },
+  };
+}
+
+Deno.test("connectUpstream() delivers a message that arrived in the same read as the 101", async () => {
+  using eager = await eagerLink(false);
   await sleep(50);
-  deepEqual(got.messages, [first]);
-  link.terminate();
-  server.close();
+  deepEqual(eager.got.messages, [FIRST]);
 });
 
 Deno.test("connectUpstream() with paused holds the first message until resume()", async () => {
-  const first = '{"type":"session.created"}';
-  const server = eagerServer(first);
-  const got = recorder();
-  const link = await connectUpstream(
-    { kind: "openai", url: server.url, headers: {} },
-    got.handlers,
-    { timeoutMs: 2000, paused: true },
-  );
+  using eager = await eagerLink(true);
+  const { got, link } = eager;
   equal(link.isPaused, true);
   await sleep(50);
   deepEqual(got.messages, [], "nothing is delivered while paused");
   link.resume();
   await sleep(50);
-  deepEqual(got.messages, [first]);
-  link.terminate();
-  server.close();
+  deepEqual(got.messages, [FIRST]);
 });
 
 Deno.test("UpstreamLink.close() on a socket whose peer never answers cuts it after a second, and close is reported once", async () => {
-  const server = eagerServer('{"type":"session.created"}');
-  const got = recorder();
-  const link: UpstreamLink = await connectUpstream(
-    { kind: "openai", url: server.url, headers: {} },
-    got.handlers,
-    { timeoutMs: 2000, paused: true },
-  );
+  using eager = await eagerLink(true);
+  const { got, link } = eager;
   link.close(1000, "bye");
   equal(link.isOpen, false);
   equal(link.isPaused, false, "close() resumes, so the reply could be read");
@@ -157,7 +159,6 @@ Deno.test("UpstreamLink.close() on a socket whose peer never answers cuts it aft
   await sleep(50);
   equal(got.closes.length, 1);
   equal(got.closes[0][0], 1006, "cut, not answered");
-  server.close();
 });
 
 Deno.test("connectUpstream() rejects with UpstreamError when the session ended first, for both kinds", async () => {

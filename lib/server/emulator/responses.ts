@@ -221,19 +221,8 @@ export class EchoResponse {
   start(): void {
     this.#startedAt = performance.now();
     this.#send({ type: "response.created", response: this.#response(null) });
-    this.#send({
-      type: "response.output_item.added",
-      response_id: this.id,
-      output_index: 0,
-      item: structuredClone(this.#item),
-    });
-    if (this.#options.conversationId !== null) {
-      this.#send({
-        type: "conversation.item.added",
-        previous_item_id: this.#options.previousItemId,
-        item: structuredClone(this.#item),
-      });
-    }
+    this.#sendOutputItem("response.output_item.added");
+    this.#sendConversationItem("conversation.item.added");
     this.#send({
       type: "response.content_part.added",
       ...this.#contentIds(),
@@ -261,6 +250,18 @@ export class EchoResponse {
 
   #send(event: Unsent<ServerEvent>): void {
     this.#hooks.send({ event_id: newId("event"), ...event } as ServerEvent);
+  }
+
+  /** The item as the response's output, when it begins or ends. */
+  #sendOutputItem(type: "response.output_item.added" | "response.output_item.done"): void {
+    this.#send({ type, response_id: this.id, output_index: 0, item: structuredClone(this.#item) });
+  }
+
+  /** The item as the conversation's, when the response is in the conversation. */
+  #sendConversationItem(type: "conversation.item.added" | "conversation.item.done"): void {
+    if (this.#options.conversationId === null) return;
+    const previous_item_id = this.#options.previousItemId;
+    this.#send({ type, previous_item_id, item: structuredClone(this.#item) });
   }
 
   #contentIds() {
@@ -343,19 +344,8 @@ export class EchoResponse {
     }
     this.#item.status = status === "completed" ? "completed" : "incomplete";
     this.#send({ type: "response.content_part.done", ...this.#contentIds(), part });
-    if (this.#options.conversationId !== null) {
-      this.#send({
-        type: "conversation.item.done",
-        previous_item_id: this.#options.previousItemId,
-        item: structuredClone(this.#item),
-      });
-    }
-    this.#send({
-      type: "response.output_item.done",
-      response_id: this.id,
-      output_index: 0,
-      item: structuredClone(this.#item),
-    });
+    this.#sendConversationItem("conversation.item.done");
+    this.#sendOutputItem("response.output_item.done");
     const usage = estimateUsage(this.#options.input, {
       textChars: text.length,
       audioMs: this.#sentAudioBytes / BYTES_PER_MS,

@@ -13,6 +13,7 @@
  *
  * @module
  */
+import { withDeadline } from "../deadline.ts";
 import { kvHealthy, openStore, type StoreHealth } from "./kv.ts";
 import { TicketLedger } from "./tickets.ts";
 import { LeaseStore } from "./leases.ts";
@@ -157,21 +158,16 @@ export class Store {
    * `action` says what was tried ("redeem the ticket").
    */
   async timed<T>(call: Promise<T>, action: string): Promise<T> {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const late = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            new StoreUnavailableError(
-              `Cannot ${action}: the KV store did not answer within ${this.callTimeoutMs} ms`,
-            ),
-          ),
-        this.callTimeoutMs,
-      );
-    });
-    call.catch(() => {}); // a call that fails after the timeout is not an unhandled rejection
+    const ms = this.callTimeoutMs;
     try {
-      return await Promise.race([call, late]);
+      return await withDeadline(
+        call,
+        ms,
+        () =>
+          new StoreUnavailableError(
+            `Cannot ${action}: the KV store did not answer within ${ms} ms`,
+          ),
+      );
     } catch (error) {
       this.#health = { value: "degraded", at: performance.now() };
       if (error instanceof StoreUnavailableError) throw error;
@@ -179,8 +175,6 @@ export class Store {
         `Cannot ${action}: ${error instanceof Error ? error.message : String(error)}`,
         { cause: error },
       );
-    } finally {
-      clearTimeout(timer);
     }
   }
 

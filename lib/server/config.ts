@@ -40,6 +40,11 @@ export interface Config {
   /** Milliseconds to wait for the upstream to open before giving up. */
   upstreamConnectTimeoutMs: number;
   /**
+   * `SESSION_ROLLOVER_SECONDS`: this long before the upstream session's `expires_at`, the relay
+   * moves the conversation to a new session at the first quiet moment (0: only when it closes).
+   */
+  sessionRolloverSeconds: number;
+  /**
    * `BROWSER_STALL_MS`: a browser that takes none of the data waiting for it this long, or
    * keeps the upstream paused this long, is closed with 1008.
    */
@@ -283,6 +288,7 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     ticketTtlSeconds: integer(env, "TICKET_TTL_SECONDS", 60, 1),
     emulatorSessionSeconds: integer(env, "EMULATOR_SESSION_SECONDS", 3600, 1),
     upstreamConnectTimeoutMs: integer(env, "UPSTREAM_CONNECT_TIMEOUT_MS", 10_000, 1),
+    sessionRolloverSeconds: integer(env, "SESSION_ROLLOVER_SECONDS", 300, 0),
     browserStallMs: integer(env, "BROWSER_STALL_MS", 15_000, 100),
     logLevel: logLevel as Config["logLevel"],
     emulatorPublic: flag(env, "EMULATOR_PUBLIC"),

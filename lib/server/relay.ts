@@ -5,7 +5,8 @@
  *    (bounded) until the upstream is ready.
  * 2. The upstream opens (timeout → an `error` event and close 1011) and sends `session.created`
  *    (forwarded); the relay sends the server's GA `session.update`, the queue drains in order.
- * 3. Either side closing closes the other with its code and reason (1000, 1001, 3000, 4000…).
+ * 3. Either side closing closes the other with its code and reason (1000, 3000, 4000…).
+ *    The upstream leg carries a conversation across sessions (`rollover.ts`).
  *
  * This module is the transport. What a browser message may become is `relay_admission.ts`'s
  * call (a refusal is one `error` event; the session goes on); appends are recorded
@@ -45,7 +46,8 @@ import {
 } from "./relay_errors.ts";
 import { coachSessionUpdate, type SessionLimits, sessionLimits } from "./relay_policy.ts";
 import { RelayRecording } from "./relay_recording.ts";
-import { connectUpstream, type UpstreamLink, type UpstreamTarget } from "./upstream.ts";
+import type { UpstreamLink, UpstreamTarget } from "./upstream.ts";
+import { connectLeg, type LegConversation } from "./rollover.ts";
 import {
   maskSecrets,
   parseUpstreamEvent,
@@ -82,6 +84,8 @@ export interface RelayOptions {
   openRecordingFile?: OpenRecordingFile;
   /** The session's budget and token usage (none without a store). @default {null} */
   accounting?: SessionAccounting | null;
+  /** The conversation it goes on (`rollover.ts`); else one upstream session. @default {null} */
+  conversation?: LegConversation | null;
 }
 
 /** `WebSocket.readyState` values (the same for the WHATWG and `ws` sockets). */
@@ -189,14 +193,10 @@ export class RelaySession {
     upstream.resume();
   }
 
-  /**
-   * Opens the upstream leg, paused: what it sends waits (the first `session.created`
-   * included) until `#start` resumes it, once the recording is ready too.
-   */
+  /** Opens the upstream leg paused: it delivers once `#start` resumes it (recording ready). */
   #connect(): Promise<UpstreamLink> {
     const { config, target } = this.#options;
-    const emulatorLog = this.#log.with({ component: "emulator" });
-    return connectUpstream(target, {
+    return connectLeg(target, {
       message: (data) => this.#onUpstreamMessage(data),
       close: (code, reason) => {
         this.#upstreamClosed.resolve();
@@ -207,7 +207,9 @@ export class RelaySession {
       timeoutMs: config.upstreamConnectTimeoutMs,
       signal: this.#abort.signal,
       paused: true,
-      log: (msg, fields) => emulatorLog.debug(msg, fields),
+      conversation: this.#options.conversation ?? null,
+      logger: this.#log,
+      announce: (text) => this.#browser.readyState === OPEN && this.#sendToBrowser(text),
     });
   }
 

@@ -203,7 +203,8 @@ Deno.test("relay faults: a slow browser keeps the relay's memory bounded while t
   const browser = new SlowBrowser(await relayUrl(server.url), 25 * 1024 * 1024);
   await browser.opened;
   const connection = await pending;
-  await waitFor(() => browser.others.length === 2, { what: "session.updated" });
+  // session.created, session.updated and relay.conversation
+  await waitFor(() => browser.others.length === 3, { what: "session.updated" });
 
   const baseline = rss();
   let peak = baseline;
@@ -220,7 +221,7 @@ Deno.test("relay faults: a slow browser keeps the relay's memory bounded while t
   }
   const growthMb = (peak - baseline) / 2 ** 20;
   equal(browser.outOfOrder, 0);
-  deepEqual(browser.others, ["session.created", "session.updated"]);
+  deepEqual(browser.others, ["session.created", "session.updated", "relay.conversation"]);
   const during = await readMetrics(server.url);
   ok(
     metric(during, 'relay_shed_total{direction="upstream_to_browser",reason="paused"}') > 0,

@@ -6,6 +6,7 @@
  * Format: `base64url(JSON {v, id, exp, c}) "." base64url(HMAC(secret, payload))`, where `c` is
  * the client the ticket was issued to (`holder:<id>` or `addr:<address>`): the relay counts
  * that client's sessions and budget, wherever the socket comes from.
+ * A resumed session's ticket also carries `conv`, the conversation it goes on (`resume.ts`).
  *
  * Single use is checked in a {@linkcode TicketRedeemer}, the KV ledger shared by every instance
  * (lib/server/store/tickets.ts): with a shared `RELAY_SECRET`, a ticket issued on one instance
@@ -13,9 +14,10 @@
  *
  * @module
  */
+import { randomId, TokenSigner } from "./signed_token.ts";
 
 export type TicketCheck =
-  | { ok: true; id: string; client: string }
+  | { ok: true; id: string; client: string; conversation: string | null }
   | { ok: false; reason: "missing" | "malformed" | "forged" | "expired" | "reused" };
 
 /** Where used ticket ids are kept: `"ok"` the first time an id is redeemed, `"reused"` after. */
@@ -49,24 +51,8 @@ export interface Ticket {
   expiresAt: number;
 }
 
-const encoder = new TextEncoder();
-
-function toBase64Url(bytes: Uint8Array): string {
-  return (bytes as Uint8Array & { toBase64(o: object): string }).toBase64({
-    alphabet: "base64url",
-    omitPadding: true,
-  });
-}
-
-function fromBase64Url(text: string): Uint8Array {
-  return (Uint8Array as unknown as { fromBase64(t: string, o: object): Uint8Array }).fromBase64(
-    text,
-    { alphabet: "base64url", lastChunkHandling: "loose" },
-  );
-}
-
 export class TicketIssuer {
-  #key: Promise<CryptoKey>;
+  #signer: TokenSigner;
   #ttlMs: number;
   #now: () => number;
   #ledger: TicketRedeemer;
@@ -81,35 +67,28 @@ export class TicketIssuer {
     this.#ttlMs = options.ttlSeconds * 1000;
     this.#ledger = options.ledger;
     this.#now = options.now ?? Date.now;
-    this.#key = crypto.subtle.importKey(
-      "raw",
-      encoder.encode(secret),
-      { name: "HMAC", hash: "SHA-256" },
-      false,
-      ["sign", "verify"],
-    );
+    this.#signer = new TokenSigner(secret);
   }
 
   /**
-   * A ticket for `client` (`holder:<id>` or `addr:<address>`), signed.
+   * A ticket for `client` (`holder:<id>` or `addr:<address>`), signed; with `conversation`, it
+   * opens a session that goes on that conversation (a resume).
    *
    * @throws {TypeError} when `client` is not a string of 1 to 512 characters
    */
-  async issue(client: string): Promise<Ticket> {
+  async issue(client: string, conversation: string | null = null): Promise<Ticket> {
     if (typeof client !== "string" || client.length === 0 || client.length > MAX_CLIENT_LENGTH) {
       throw new TypeError(
         `Cannot issue a ticket: the client must be a string of 1 to ${MAX_CLIENT_LENGTH} characters`,
       );
     }
-    const id = toBase64Url(crypto.getRandomValues(new Uint8Array(16)));
+    const id = randomId();
     const expiresAt = this.#now() + this.#ttlMs;
-    const payload = toBase64Url(
-      encoder.encode(JSON.stringify({ v: 1, id, exp: expiresAt, c: client })),
+    const claims = { v: 1, id, exp: expiresAt, c: client };
+    const ticket = await this.#signer.sign(
+      conversation === null ? claims : { ...claims, conv: conversation },
     );
-    const signature = new Uint8Array(
-      await crypto.subtle.sign("HMAC", await this.#key, encoder.encode(payload)),
-    );
-    return { ticket: `${payload}.${toBase64Url(signature)}`, expiresAt };
+    return { ticket, expiresAt };
   }
 
   /**
@@ -120,25 +99,11 @@ export class TicketIssuer {
    */
   async redeem(ticket: string | null): Promise<TicketCheck> {
     if (!ticket) return { ok: false, reason: "missing" };
-    const [payload, signature, extra] = ticket.split(".");
-    if (!payload || !signature || extra !== undefined) return { ok: false, reason: "malformed" };
-    let signatureBytes: Uint8Array;
-    let claims: { v?: unknown; id?: unknown; exp?: unknown; c?: unknown };
-    try {
-      signatureBytes = fromBase64Url(signature);
-      claims = JSON.parse(new TextDecoder().decode(fromBase64Url(payload)));
-    } catch {
-      return { ok: false, reason: "malformed" };
-    }
-    const valid = await crypto.subtle.verify(
-      "HMAC",
-      await this.#key,
-      signatureBytes as Uint8Array<ArrayBuffer>,
-      encoder.encode(payload),
-    );
-    if (!valid) return { ok: false, reason: "forged" };
+    const signed = await this.#signer.verify(ticket);
+    if (!signed.ok) return signed;
+    const claims = signed.claims;
     if (
-      typeof claims !== "object" || claims === null || claims.v !== 1 ||
+      claims.v !== 1 ||
       typeof claims.id !== "string" || claims.id.length === 0 ||
       typeof claims.exp !== "number" || typeof claims.c !== "string" || claims.c.length === 0
     ) {
@@ -148,6 +113,7 @@ export class TicketIssuer {
     if (await this.#ledger.redeem(claims.id, claims.exp) === "reused") {
       return { ok: false, reason: "reused" };
     }
-    return { ok: true, id: claims.id, client: claims.c };
+    const conversation = typeof claims.conv === "string" ? claims.conv : null;
+    return { ok: true, id: claims.id, client: claims.c, conversation };
   }
 }

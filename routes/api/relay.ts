@@ -5,6 +5,10 @@
  * or reused ticket), 403 (origin), 429 (too many sessions for this client, on all instances),
  * 503 with `retry-after` (shutting down, `MAX_SESSIONS` reached, or the shared store did not
  * answer).
+ *
+ * Every session goes on a conversation (`lib/server/rollover.ts`): a new one, or, for a ticket
+ * from a resume token, the one it names, whose kept turns are read here (a store that does not
+ * answer is a 503 too).
  */
 import type { Handlers } from "@/framework/types.ts";
 import { newId } from "@/lib/shared/ids.ts";
@@ -14,6 +18,8 @@ import type { AppState } from "@/lib/server/state.ts";
 import type { Lease } from "@/lib/server/store/leases.ts";
 import { storeUnavailableResponse } from "@/lib/server/store/mod.ts";
 import type { TicketCheck } from "@/lib/server/tickets.ts";
+import { ConversationLog, ConversationStore, type Turn } from "@/lib/server/conversation_log.ts";
+import { resumeTokensFor } from "@/lib/server/resume.ts";
 
 /** Seconds of silence after which Deno pings the browser and drops it if it does not answer. */
 const IDLE_TIMEOUT_SECONDS = 5;
@@ -83,6 +89,23 @@ export const handler: Handlers<AppState> = {
         `Cannot relay: this client already has ${config.maxSessionsPerClient} sessions open; close one first`,
       );
     }
+    const conversations = new ConversationStore(ctx.state.store.kv);
+    const conversationId = check.conversation ?? newId("conv");
+    let turns: Turn[] | null = null;
+    try {
+      if (check.conversation !== null) {
+        turns = await ctx.state.store.timed(
+          conversations.load(conversationId),
+          "load the conversation",
+        );
+      }
+    } catch (error) {
+      sessions.release();
+      lease.release().catch(() => {});
+      metrics.rejected.inc({ status: "503" });
+      logger.warn("relay refused: store", { error: (error as Error).message });
+      return storeUnavailableResponse("relay");
+    }
     let upgrade: ReturnType<typeof Deno.upgradeWebSocket>;
     try {
       upgrade = Deno.upgradeWebSocket(ctx.req, { idleTimeout: IDLE_TIMEOUT_SECONDS });
@@ -104,6 +127,17 @@ export const handler: Handlers<AppState> = {
       redactor: ctx.state.redactor,
       health: ctx.state.health,
       accounting: accountSession(ctx.state, client, sessionId),
+      conversation: {
+        log: new ConversationLog({
+          id: conversationId,
+          store: conversations,
+          turns: turns ?? [],
+          onError: (error) =>
+            logger.warn("saving the conversation failed", { error: error.message }),
+        }),
+        tokens: resumeTokensFor(config),
+        rolloverSeconds: config.sessionRolloverSeconds,
+      },
     });
     sessions.add(session, lease);
     return response;

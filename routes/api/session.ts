@@ -9,9 +9,15 @@
  * `TICKET_RATE_PER_CLIENT`), 401 `access_required` (codes are on and there is no valid access
  * cookie), 429 `relay_budget_exhausted` with `retry-after` and `resetsAt` (today's budget is
  * spent), 503 `store_unavailable` with `retry-after` (the shared store did not answer).
+ *
+ * A JSON body `{"resume_token": "…"}` (from a `relay.conversation` event) asks for a ticket that
+ * goes on that conversation (`lib/server/resume.ts`); a forged, expired or malformed token is
+ * 401 `resume_invalid` (start a new conversation: ask again without it), a body that is not
+ * such an object 400 `invalid_body`.
  */
 import type { Context, Handlers } from "@/framework/types.ts";
 import { clientAddress } from "@/lib/server/client_address.ts";
+import { resumeTokensFor } from "@/lib/server/resume.ts";
 import type { AppState } from "@/lib/server/state.ts";
 import { storeUnavailableResponse } from "@/lib/server/store/mod.ts";
 
@@ -56,6 +62,28 @@ export const handler: Handlers<AppState> = {
         code: "access_required",
       }, { status: 401, headers: NO_STORE });
     }
+    const resume = await resumeRequest(ctx.req);
+    if (resume === "invalid_body") {
+      metrics.rejected.inc({ status: "400" });
+      return Response.json({
+        error: 'Cannot issue a ticket: the body must be empty or JSON {"resume_token": "…"}',
+        code: "invalid_body",
+      }, { status: 400, headers: NO_STORE });
+    }
+    let conversation: string | null = null;
+    if (resume !== null) {
+      const check = await resumeTokensFor(config).check(resume.token);
+      if (!check.ok) {
+        metrics.rejected.inc({ status: "401" });
+        logger.info("ticket refused: resume token", { reason: check.reason });
+        return Response.json({
+          error:
+            `Cannot resume the conversation: the resume token is ${check.reason}; start a new conversation`,
+          code: "resume_invalid",
+        }, { status: 401, headers: NO_STORE });
+      }
+      conversation = check.conversationId;
+    }
     const { budgets } = store;
     if (budgets.perClientSeconds !== null || budgets.totalSeconds !== null) {
       let left;
@@ -81,7 +109,7 @@ export const handler: Handlers<AppState> = {
         }, { status: 429, headers: { "retry-after": String(seconds), ...NO_STORE } });
       }
     }
-    const { ticket, expiresAt } = await tickets.issue(client);
+    const { ticket, expiresAt } = await tickets.issue(client, conversation);
     return Response.json(
       { ticket, expiresAt, relay: `/api/relay?ticket=${encodeURIComponent(ticket)}` },
       { headers: NO_STORE },
@@ -98,4 +126,30 @@ async function clientKey(ctx: Context<AppState>, address: string): Promise<strin
   if (!access.enabled) return `addr:${address}`;
   const holder = await access.verifyCookie(ctx.req.headers.get("cookie"));
   return holder === null ? null : `holder:${holder}`;
+}
+
+/** The longest body read: a resume token is about 130 characters. */
+const MAX_BODY_BYTES = 4096;
+
+/** The body's `resume_token`: null without one, or `"invalid_body"`. */
+async function resumeRequest(req: Request): Promise<{ token: unknown } | null | "invalid_body"> {
+  if (req.body === null) return null;
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of req.body) {
+    size += chunk.length;
+    if (size > MAX_BODY_BYTES) return "invalid_body";
+    chunks.push(chunk);
+  }
+  const text = new TextDecoder().decode(new Uint8Array(chunks.flatMap((c) => [...c])));
+  if (text.trim() === "") return null;
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return "invalid_body";
+  }
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return "invalid_body";
+  const token = (body as { resume_token?: unknown }).resume_token;
+  return token === undefined || token === null ? null : { token };
 }

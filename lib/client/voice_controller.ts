@@ -337,8 +337,10 @@ export class VoiceController {
         break;
       case "error":
         if (event.error.code === BUDGET_EXHAUSTED) {
-          // The close (4008) follows; the budget is per UTC day.
+          // The relay closes with 4008 next, but Deno can lose that close frame while audio
+          // still arrives (the page would see 1006 and reconnect): stop here, for good.
           this.#notify({ type: "budget-exhausted", resetsAt: nextUtcMidnight(Date.now()) });
+          void this.stop();
           break;
         }
         this.#notify({

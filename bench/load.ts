@@ -13,7 +13,7 @@
  * against what reached the upstream: the fake upstream's count per session, or the bytes of
  * each session's `.input.wav` recording, which holds exactly the audio forwarded upstream).
  *
- * Targets (PERF.md): ≥ 200 sessions per core at ≤ 60 % CPU, ≤ 200 KB per idle session,
+ * Targets (docs/targets.md): ≥ 200 sessions per core at ≤ 60 % CPU, ≤ 200 KB per idle session,
  * 0 errors, 0 frames lost.
  *
  *     deno task load [--sessions 50,100,200] [--seconds 15] [--mode local|fake|both] [--json]

@@ -12,7 +12,8 @@
  * pauses a running thread, and during each phase how late a sleeping thread wakes
  * (`_noise.ts`), for reading the tail.
  *
- * Target (PERF.md): the relay adds ≤ 1 ms at p50 and ≤ 5 ms at p99 at 100 sessions.
+ * Target (docs/targets.md): the relay adds ≤ 1 ms at p50 and ≤ 5 ms at p99 at 100 sessions;
+ * results in BENCHMARKS.md, "Relay round trip".
  *
  *     deno task bench:relay [--sessions 100] [--rounds 5] [--seconds 4] [--warmup 2] [--json]
  *

@@ -153,17 +153,20 @@ function quantile(sorted: Float64Array, p: number): number {
   return sorted[lo] + (sorted[hi] - sorted[lo]) * (at - lo);
 }
 
+/** What a turn without speech measures: zeros, and no pitch. */
+export const NO_DELIVERY: Readonly<Delivery> = Object.freeze({
+  speechSeconds: 0,
+  syllables: 0,
+  syllablesPerSecond: 0,
+  pauses: 0,
+  longestPauseSeconds: 0,
+  loudnessDbfs: 0,
+  pitchHz: null,
+  pitchRangeSemitones: 0,
+});
+
 function silence(): Delivery {
-  return {
-    speechSeconds: 0,
-    syllables: 0,
-    syllablesPerSecond: 0,
-    pauses: 0,
-    longestPauseSeconds: 0,
-    loudnessDbfs: 0,
-    pitchHz: null,
-    pitchRangeSemitones: 0,
-  };
+  return { ...NO_DELIVERY };
 }
 
 /**

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import type { Delivery } from "@/lib/shared/delivery.ts";
+import { type Delivery, NO_DELIVERY } from "@/lib/shared/delivery.ts";
 import {
   deliveryFeedback,
   NO_SPEECH,
@@ -92,16 +92,7 @@ Deno.test("deliveryFeedback() leads with the measured pace and says the longest 
 });
 
 Deno.test("deliveryFeedback() asks to try again without speech or with too little", () => {
-  const empty: Delivery = {
-    speechSeconds: 0,
-    syllables: 0,
-    syllablesPerSecond: 0,
-    pauses: 0,
-    longestPauseSeconds: 0,
-    loudnessDbfs: 0,
-    pitchHz: null,
-    pitchRangeSemitones: 0,
-  };
+  const empty: Delivery = { ...NO_DELIVERY };
   assert.equal(deliveryFeedback(empty), NO_SPEECH);
   assert.equal(deliveryFeedback({ ...empty, speechSeconds: Number.NaN }), NO_SPEECH);
   assert.equal(deliveryFeedback(delivery(150, { speechSeconds: 0.6 })), TOO_SHORT);

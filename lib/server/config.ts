@@ -45,6 +45,17 @@ export interface Config {
    */
   sessionRolloverSeconds: number;
   /**
+   * `LOCAL_COACH`: what the built-in coach of local mode answers each user turn with:
+   * `delivery` (spoken feedback on the turn's measured delivery) or `echo` (the turn's own
+   * audio, for load tools and wire tests).
+   */
+  localCoach: "delivery" | "echo";
+  /**
+   * `DELIVERY_HINTS`: with an upstream model, the relay measures each committed user turn and
+   * adds a short note item with the figures (`off` disables it).
+   */
+  deliveryHints: boolean;
+  /**
    * `BROWSER_STALL_MS`: a browser that takes none of the data waiting for it this long, or
    * keeps the upstream paused this long, is closed with 1008.
    */
@@ -263,6 +274,18 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
       `Cannot read LOG_LEVEL: ${logLevel} is not debug, info, warn, error or silent`,
     );
   }
+  const localCoach = get("LOCAL_COACH") ?? "delivery";
+  if (localCoach !== "delivery" && localCoach !== "echo") {
+    throw new ConfigError(
+      `Cannot read LOCAL_COACH: ${JSON.stringify(localCoach)} is not delivery or echo`,
+    );
+  }
+  const deliveryHints = get("DELIVERY_HINTS") ?? "on";
+  if (deliveryHints !== "on" && deliveryHints !== "off") {
+    throw new ConfigError(
+      `Cannot read DELIVERY_HINTS: ${JSON.stringify(deliveryHints)} is not on or off`,
+    );
+  }
   const emulatorKey = get("EMULATOR_KEY");
   const publicOrigin = get("PUBLIC_ORIGIN");
   return Object.freeze({
@@ -290,6 +313,8 @@ export function loadConfig(env: Record<string, string | undefined>): Readonly<Co
     upstreamConnectTimeoutMs: integer(env, "UPSTREAM_CONNECT_TIMEOUT_MS", 10_000, 1),
     sessionRolloverSeconds: integer(env, "SESSION_ROLLOVER_SECONDS", 300, 0),
     browserStallMs: integer(env, "BROWSER_STALL_MS", 15_000, 100),
+    localCoach,
+    deliveryHints: deliveryHints === "on",
     logLevel: logLevel as Config["logLevel"],
     emulatorPublic: flag(env, "EMULATOR_PUBLIC"),
     emulatorKey: emulatorKey ?? `emk_${randomSecret().slice(0, 40)}`,
@@ -335,6 +360,8 @@ export function describeConfig(config: Config): Record<string, unknown> {
     dailyMinutesPerClient: config.dailyMinutesPerClient ?? "off",
     dailyMinutesTotal: config.dailyMinutesTotal ?? "off",
     metricsToken: config.metricsToken ? "set" : "unset",
+    localCoach: config.localCoach,
+    deliveryHints: config.deliveryHints,
   };
 }
 

@@ -38,6 +38,8 @@ Deno.test("loadConfig() names the variable and the fix when a value is wrong", (
     [{ PORT: "eighty" }, /PORT.*integer/],
     [{ MAX_EVENT_BYTES: "10" }, /MAX_EVENT_BYTES.*>= 1024/],
     [{ LOG_LEVEL: "loud" }, /LOG_LEVEL/],
+    [{ LOCAL_COACH: "parrot" }, /LOCAL_COACH.*delivery or echo/],
+    [{ DELIVERY_HINTS: "yes" }, /DELIVERY_HINTS.*on or off/],
   ];
   for (const [env, message] of cases) {
     throws(
@@ -81,4 +83,13 @@ Deno.test("loadConfig() reads the hosting variables: KV, access codes, budgets, 
   equal(loadConfig({ DAILY_MINUTES_PER_CLIENT: "off" }).dailyMinutesPerClient, null);
   throws(() => loadConfig({ DAILY_MINUTES_TOTAL: "-1" }), /DAILY_MINUTES_TOTAL/);
   throws(() => loadConfig({ PRICE_TABLE: "{" }), /PRICE_TABLE/);
+});
+
+Deno.test("loadConfig() reads the coach's switches: LOCAL_COACH and DELIVERY_HINTS", () => {
+  const defaults = loadConfig({});
+  equal(defaults.localCoach, "delivery");
+  equal(defaults.deliveryHints, true);
+  const set = loadConfig({ LOCAL_COACH: "echo", DELIVERY_HINTS: "off" });
+  equal(set.localCoach, "echo");
+  equal(set.deliveryHints, false);
 });

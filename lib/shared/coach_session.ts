@@ -19,3 +19,9 @@ export const COACH_TURN_DETECTION = {
   create_response: true,
   interrupt_response: true,
 } as const;
+
+/**
+ * The longest message a user may type to the coach, in UTF-16 code units: the page caps its
+ * text box here and the relay refuses a longer `input_text` item.
+ */
+export const MAX_TYPED_TEXT_CHARS = 2000;

@@ -8,17 +8,10 @@
  * ```
  *
  * ## Figures and bands
- *
- * - **Words per minute** = syllables per second × 60 / `SYLLABLES_PER_WORD` (1.5). English
- *   averages about 1.5 syllables per word in running speech (conversational speech runs
- *   nearer 1.3–1.4, read and presentational speech nearer 1.5–1.6: a coach's users rehearse,
- *   so the upper middle). The analyzer's rate is an articulation rate (pauses excluded), so
- *   the figure is words a minute *while speaking*. It is said rounded to 10: the analyzer's
- *   syllable count is good to a few per cent, and "about 153" would claim more.
- * - **Pace**: slow under 120, comfortable 120–170, fast over 170 words a minute (on the
- *   rounded figure, so the words agree with the number said). Guides for presentations put a
- *   comfortable rate at about 140–160; audiences follow 120–170 without effort, while below
- *   120 speech drags and above 170 listeners start to miss words.
+
+The words-a-minute figure, the pace bands and the monotone line are in
+`lib/shared/delivery_bands.ts` (the page's delivery card reads turns by the same ones).
+
  * - **Pauses**: the longest silent gap (≥ 250 ms, as measured). Over 3 s is called long; a
  *   turn of 10 s or more with no pause at all gets the advice to pause between ideas.
  * - **Pitch variety**: a 10th–90th percentile F0 range under `MONOTONE_SEMITONES` (4) is
@@ -32,47 +25,35 @@
  */
 
 import type { Delivery } from "@/lib/shared/delivery.ts";
+import {
+  LONG_PAUSE_SECONDS,
+  MONOTONE_SEMITONES,
+  type Pace,
+  paceOf,
+  wordsPerMinute,
+} from "@/lib/shared/delivery_bands.ts";
 
-/** Average syllables per English word used to turn syllables per second into words a minute. */
-export const SYLLABLES_PER_WORD = 1.5;
-/** Below this many words a minute the pace is slow. */
-export const SLOW_WPM = 120;
-/** Above this many words a minute the pace is fast. */
-export const FAST_WPM = 170;
-/** A pitch range (10th–90th percentile) under this many semitones is monotone. */
-export const MONOTONE_SEMITONES = 4;
-/** A pause longer than this, in seconds, is called long. */
-export const LONG_PAUSE_SECONDS = 3;
+export {
+  FAST_WPM,
+  LONG_PAUSE_SECONDS,
+  MONOTONE_SEMITONES,
+  type Pace,
+  paceOf,
+  SLOW_WPM,
+  SYLLABLES_PER_WORD,
+  wordsPerMinute,
+} from "@/lib/shared/delivery_bands.ts";
 /** A turn this long (speech seconds) without any pause gets advice to pause. */
 const UNBROKEN_SECONDS = 10;
 /** Less speech than this cannot give a pace. */
 const MIN_SYLLABLES = 4;
 const MIN_SPEECH_SECONDS = 1;
 
-/** The pace bands. */
-export type Pace = "slow" | "comfortable" | "fast";
-
 /** Said when the turn had no speech. */
 export const NO_SPEECH =
   "I didn't hear any speech that time. Try again, a little closer to the microphone.";
 /** Said when the turn was too short to measure. */
 export const TOO_SHORT = "That was too short for me to measure your pace. Try a sentence or two.";
-
-/**
- * Words a minute while speaking, from the syllable rate, rounded to the nearest 10 (the
- * figure the coach says).
- */
-export function wordsPerMinute(syllablesPerSecond: number): number {
-  if (!Number.isFinite(syllablesPerSecond) || syllablesPerSecond <= 0) return 0;
-  return Math.round(syllablesPerSecond * 60 / SYLLABLES_PER_WORD / 10) * 10;
-}
-
-/** The band of a words-a-minute figure. */
-export function paceOf(wpm: number): Pace {
-  if (wpm < SLOW_WPM) return "slow";
-  if (wpm > FAST_WPM) return "fast";
-  return "comfortable";
-}
 
 const PACE_WORDS: Record<Pace, string> = {
   slow: "a little slow, so try picking up the pace",

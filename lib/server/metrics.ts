@@ -61,6 +61,15 @@ export function errorCodeLabel(code: unknown): string {
   return KNOWN_ERROR_CODES.has(text) ? text : "other";
 }
 
+/** Why a conversation moved to a new upstream session (the `reason` of `relay_rollovers_total`). */
+export const ROLLOVER_REASONS = ["planned", "expired", "dropped"] as const;
+/** A value of {@linkcode ROLLOVER_REASONS}. */
+export type RolloverReason = typeof ROLLOVER_REASONS[number];
+/** What became of a browser → upstream message (the `fate` of `relay_rollover_frames_total`). */
+export const FRAME_FATES = ["sent", "held", "released", "dropped"] as const;
+/** A value of {@linkcode FRAME_FATES}. */
+export type FrameFate = typeof FRAME_FATES[number];
+
 export class RelayMetrics {
   readonly registry = new Registry();
   readonly sessionsActive = new Gauge({
@@ -134,6 +143,55 @@ export class RelayMetrics {
     registers: [this.registry],
   });
 
+  /**
+   * Switches of a conversation to a new upstream session (`rollover.ts`), by reason: `planned`
+   * (before the session's expiry), `expired` (the upstream closed it with 1001 first) or
+   * `dropped` (any other unexpected close).
+   */
+  readonly rollovers = new Counter({
+    name: "relay_rollovers_total",
+    help: "Switches of a conversation to a new upstream session, by reason",
+    labelNames: ["reason"],
+    registers: [this.registry],
+  });
+  /** From the start of a switch (or the drop) until the new session takes frames. */
+  readonly rolloverSeconds = new Histogram({
+    name: "relay_rollover_seconds",
+    help: "Time from the start of a switch to the new upstream session taking frames",
+    buckets: [
+      0.005,
+      0.01,
+      0.02,
+      0.03,
+      0.05,
+      0.075,
+      0.1,
+      0.15,
+      0.2,
+      0.3,
+      0.5,
+      0.75,
+      1,
+      1.5,
+      2,
+      3,
+      5,
+      10,
+      30,
+    ],
+    registers: [this.registry],
+  });
+  /**
+   * What became of each browser → upstream message of a conversation: `sent` at once,
+   * `held` during a switch, then `released` to the new session or `dropped`.
+   */
+  readonly rolloverFrames = new Counter({
+    name: "relay_rollover_frames_total",
+    help: "Browser to upstream messages of conversations, by fate (sent, held, released, dropped)",
+    labelNames: ["fate"],
+    registers: [this.registry],
+  });
+
   /** Bound children for the hot path. */
   readonly up = {
     frames: this.frames.labels("browser_to_upstream"),
@@ -146,8 +204,17 @@ export class RelayMetrics {
     latency: this.latency.labels("upstream_to_browser"),
   };
 
+  readonly rolloverFrame: Readonly<Record<FrameFate, Counter.Internal>> = {
+    sent: this.rolloverFrames.labels("sent"),
+    held: this.rolloverFrames.labels("held"),
+    released: this.rolloverFrames.labels("released"),
+    dropped: this.rolloverFrames.labels("dropped"),
+  };
+
   constructor() {
     for (const kind of TOKEN_KINDS) this.usageTokens.labels(kind).inc(0);
+    for (const reason of ROLLOVER_REASONS) this.rollovers.labels(reason).inc(0);
+    for (const fate of FRAME_FATES) this.rolloverFrame[fate].inc(0);
   }
 
   /** Counts an error event; `code` is mapped onto the fixed label set. */

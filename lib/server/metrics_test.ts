@@ -30,3 +30,22 @@ Deno.test("RelayMetrics counts usage tokens by kind, every kind listed from the 
 Deno.test("relay_budget_exhausted is a known error code", () => {
   equal(errorCodeLabel("relay_budget_exhausted"), "relay_budget_exhausted");
 });
+
+Deno.test("RelayMetrics lists every rollover reason and frame fate from the start", async () => {
+  const metrics = new RelayMetrics();
+  const before = await metrics.text();
+  for (const reason of ["planned", "expired", "dropped"]) {
+    match(before, new RegExp(`^relay_rollovers_total\\{reason="${reason}"\\} 0$`, "m"));
+  }
+  for (const fate of ["sent", "held", "released", "dropped"]) {
+    match(before, new RegExp(`^relay_rollover_frames_total\\{fate="${fate}"\\} 0$`, "m"));
+  }
+  metrics.rollovers.inc({ reason: "dropped" });
+  metrics.rolloverSeconds.observe(0.03);
+  metrics.rolloverFrame.held.inc(3);
+  const text = await metrics.text();
+  match(text, /^relay_rollovers_total\{reason="dropped"\} 1$/m);
+  match(text, /^relay_rollover_seconds_bucket\{le="0.05"\} 1$/m);
+  match(text, /^relay_rollover_seconds_count 1$/m);
+  match(text, /^relay_rollover_frames_total\{fate="held"\} 3$/m);
+});

@@ -10,7 +10,8 @@
  *
  * This module is the transport. What a browser message may become is `relay_admission.ts`'s
  * call (a refusal is one `error` event; the session goes on); appends are recorded
- * (`relay_recording.ts`); time and tokens are `relay_accounting.ts`'s (budget notices on the
+ * (`relay_recording.ts`) and, with an upstream model, measured per committed turn for a note to
+ * the model (`delivery_hints.ts`); time and tokens are `relay_accounting.ts`'s (budget notices on the
  * watchdog tick, `relay.usage` after each `response.done`, close 4008 at the budget's end).
  * Upstream text frames that are JSON events go to the browser with secrets masked
  * (`upstream_event.ts`); anything else is dropped and counted (`relay_shed_total`).
@@ -46,6 +47,7 @@ import {
 } from "./relay_errors.ts";
 import { coachSessionUpdate, type SessionLimits, sessionLimits } from "./relay_policy.ts";
 import { RelayRecording } from "./relay_recording.ts";
+import { DeliveryHints } from "./delivery_hints.ts";
 import type { UpstreamLink, UpstreamTarget } from "./upstream.ts";
 import { connectLeg, type LegConversation } from "./rollover.ts";
 import {
@@ -112,6 +114,8 @@ export class RelaySession {
   #queue: Queued[] = [];
   #queuedBytes = 0;
   #recording: RelayRecording;
+  /** Measures each committed turn for the model (`delivery_hints.ts`); null when off or local. */
+  #hints: DeliveryHints | null = null;
   #abort = new AbortController();
   #resolveDone: () => void;
   /** Ends the session at `MAX_SESSION_SECONDS`. */
@@ -143,6 +147,12 @@ export class RelaySession {
       health: options.health,
       openFile: options.openRecordingFile,
     });
+    if (options.config.deliveryHints && options.target.kind !== "local") {
+      this.#hints = new DeliveryHints({
+        send: (text) => this.#phase !== "closed" && this.#upstream?.send(text),
+        log: this.#log,
+      });
+    }
     const done = Promise.withResolvers<void>();
     this.done = done.promise;
     this.#resolveDone = done.resolve;
@@ -210,6 +220,7 @@ export class RelaySession {
       conversation: this.#options.conversation ?? null,
       logger: this.#log,
       announce: (text) => this.#browser.readyState === OPEN && this.#sendToBrowser(text),
+      metrics: this.#options.metrics,
     });
   }
 
@@ -238,6 +249,8 @@ export class RelaySession {
       this.#dropUpstream("malformed", data.length);
       return;
     }
+    const shown = this.#hints ? this.#hints.observe(event, data) : data;
+    if (shown === null) return;
     if (event.type === "session.created" && !this.#sessionConfigured) this.#configureSession();
     else if (event.type === "response.output_audio.delta") this.#recording.output(event.delta);
     else if (event.type === "error") this.#countUpstreamError(event);
@@ -245,7 +258,7 @@ export class RelaySession {
       ? this.#options.accounting?.onResponseDone(usageOfResponseDone(event))
       : undefined;
     if (this.#browser.readyState !== OPEN) return;
-    data = maskSecrets(this.#options.redactor, data, event);
+    data = maskSecrets(this.#options.redactor, shown, event);
     this.#sendToBrowser(data);
     const { metrics } = this.#options;
     metrics.down.frames.inc();
@@ -385,7 +398,7 @@ export class RelaySession {
     const admission = admitBrowserMessage(item.data, {
       maxEventBytes: config.maxEventBytes,
       limits: this.#limits,
-      decodeAudio: this.#recording.wantsInput,
+      decodeAudio: this.#recording.wantsInput || this.#hints !== null,
     });
     if (admission.type === "refuse") {
       this.#refuse(admission.error);
@@ -406,6 +419,7 @@ export class RelaySession {
       return;
     }
     upstream.send(admission.text);
+    this.#hints?.forwarded(admission.text, admission.audio);
     if (admission.audio) this.#recording.input(admission.audio);
     metrics.up.frames.inc();
     metrics.up.bytes.inc(admission.text.length);

@@ -1,8 +1,9 @@
 /**
  * The relay when its upstream misbehaves, over real sockets against the scripted upstream:
- * an upstream that closes or vanishes mid-response, and one that sends garbage. Each test
- * checks what the browser sees, that nothing the relay accepted is lost, and that the
- * session is freed (`/metrics` agrees).
+ * an upstream that closes or vanishes mid-response (the relay reconnects; the browser's
+ * socket stays open), one that then keeps failing or refuses (the session ends), and one that
+ * sends garbage. Each test checks what the browser sees, that nothing the relay accepted is
+ * lost, and that the session is freed (`/metrics` agrees).
  */
 import { deepEqual, equal, match } from "node:assert/strict";
 import { FRAME_BYTES } from "@/lib/shared/audio_format.ts";
@@ -13,8 +14,14 @@ import { readRecording } from "@/testing/recordings.ts";
 import { openRelaySession, relayEnv } from "@/testing/relay_session.ts";
 import { metric, readMetrics, startTestServer } from "@/testing/server.ts";
 import { tempDir } from "@/testing/temp_dir.ts";
-import { ScriptedUpstream, type UpstreamConnection } from "@/testing/upstream.ts";
+import {
+  ScriptedUpstream,
+  type ScriptedUpstreamOptions,
+  type UpstreamConnection,
+} from "@/testing/upstream.ts";
+import { RECONNECT_DELAYS_MS } from "./rollover.ts";
 import { waitFor } from "@/testing/wait.ts";
+import type { Json } from "@/testing/ws_client.ts";
 
 const KEY = "sk-test-faults0123456789abcdef";
 
@@ -22,21 +29,31 @@ const KEY = "sk-test-faults0123456789abcdef";
 const delta = (seq: number, pcm: Uint8Array | string) =>
   JSON.stringify(audioDelta(pcm, `event_delta_${seq}`));
 
+const isRollover = (e: Json) => e.type === "relay.conversation" && e.rollover === true;
+
+/** The `response` of a scripted `response.created`. */
+const inProgress = (id: string) => ({
+  object: "realtime.response",
+  id,
+  status: "in_progress",
+  status_details: null,
+  output: [],
+  usage: null,
+});
+
 for (
-  const [name, drop, expected] of [
+  const [name, drop] of [
     [
       "closes 1011 with a reason",
       (c: UpstreamConnection) => c.socket.close(1011, "upstream exploded; try again"),
-      { code: 1011, reason: "upstream exploded; try again", error: null },
     ],
     [
       "drops the TCP connection without a close frame",
       (c: UpstreamConnection) => c.socket.terminate(),
-      { code: 1011, reason: "upstream disconnected", error: "upstream_disconnected" },
     ],
   ] as const
 ) {
-  Deno.test(`relay faults: an upstream that ${name} mid-response: every delta sent before reaches the browser in order, then the close; the session is freed`, async () => {
+  Deno.test(`relay faults: an upstream that ${name} mid-response: every delta sent before reaches the browser in order, the response is ended as cancelled, a new upstream session takes the next turn on the same browser socket`, async () => {
     await using tmp = await tempDir();
     const dir = tmp.path;
     await using upstream = await ScriptedUpstream.start();
@@ -48,37 +65,136 @@ for (
     await c.next("response.create");
     equal(c.events.filter((e) => e.type === "input_audio_buffer.append").length, appends.length);
 
+    await c.send({
+      type: "response.created",
+      event_id: "event_created",
+      response: inProgress("resp_1"),
+    });
     const deltas = Array.from({ length: 40 }, (_, i) => randomBytes(2400 + 2 * i));
     // Every delta is in the kernel before the drop.
     await Promise.all(deltas.map((pcm, i) => c.send(delta(i, pcm))));
+    const reconnected = upstream.nextConnection();
     drop(c);
 
-    const closed = await client.closed;
-    deepEqual(closed, { code: expected.code, reason: expected.reason });
+    // The relay reconnects at once and the browser is told, after every delta.
+    const c2 = await reconnected;
+    const announced = await client.next(isRollover);
+    equal(announced.rollover, true);
+    equal(announced.reason, "dropped");
     const received = client.received.filter((e) => e.type === "response.output_audio.delta");
     deepEqual(received.map((e) => e.event_id), deltas.map((_, i) => `event_delta_${i}`));
     received.forEach((e, i) => deepEqual(decodeBase64(e.delta), deltas[i]));
-    const errors = client.received.filter((e) => e.type === "error");
-    if (expected.error === null) {
-      deepEqual(errors, []);
-    } else {
-      equal(errors.length, 1);
-      equal(errors[0].error.code, expected.error);
-      equal(errors[0].error.type, "server_error");
-      match(errors[0].error.message, /closed the connection unexpectedly \(1006\)/);
-      // After every delta.
-      equal(client.received.at(-1), errors[0]);
-    }
+    // The response cut off is ended for the page, in GA's shape, right before the announcement.
+    const done = client.received.filter((e) => e.type === "response.done");
+    equal(done.length, 1);
+    equal(done[0].response.id, "resp_1");
+    equal(done[0].response.object, "realtime.response");
+    equal(done[0].response.status, "cancelled");
+    deepEqual(done[0].response.status_details, {
+      type: "cancelled",
+      error: { type: "server_error", code: "upstream_disconnected" },
+    });
+    equal(client.received.indexOf(done[0]), client.received.indexOf(announced) - 1);
+    deepEqual(client.received.filter((e) => e.type === "error"), []);
+    // The new session was configured with the relay's session.update.
+    equal((await c2.next("session.update")).type, "session.update");
 
-    await waitFor(() => server.state.sessions.size === 0, { what: "freed session" });
+    // The next turn goes to the new session, and its answer to the browser.
+    const after = Array.from({ length: 10 }, () => randomBytes(FRAME_BYTES));
+    for (const pcm of after) client.send(pcm);
+    client.send({ type: "response.create", event_id: "evt_create_2" });
+    await c2.next("response.create");
+    deepEqual(
+      c2.events.filter((e) => e.type === "input_audio_buffer.append").map((e) =>
+        decodeBase64(e.audio)
+      ),
+      after,
+    );
+    await c2.send({
+      type: "response.done",
+      event_id: "event_done_2",
+      response: { ...inProgress("resp_2"), status: "completed" },
+    });
+    equal((await client.next("response.done")).response.id, "resp_2");
+    equal(client.socket.readyState, WebSocket.OPEN);
+
     const text = await readMetrics(server.url);
-    equal(metric(text, "relay_sessions_active"), 0);
-    equal(metric(text, "relay_sessions_total"), 1);
-    // session.created, session.updated and the deltas (the relay's own errors aside).
-    equal(metric(text, 'relay_frames_total{direction="upstream_to_browser"}'), 2 + deltas.length);
+    equal(metric(text, "relay_sessions_active"), 1);
+    equal(metric(text, 'relay_rollovers_total{reason="dropped"}'), 1);
+    equal(metric(text, "relay_rollover_seconds_count"), 1);
+    // session.created, session.updated, response.created, the deltas, the second response.done.
+    equal(
+      metric(text, 'relay_frames_total{direction="upstream_to_browser"}'),
+      3 + deltas.length + 1,
+    );
+    await client.close();
+    await waitFor(() => server.state.sessions.size === 0, { what: "freed session" });
+    equal(metric(await readMetrics(server.url), "relay_sessions_active"), 0);
     const recorded = await readRecording(dir);
-    deepEqual(recorded.input, concat(appends));
+    deepEqual(recorded.input, concat([...appends, ...after]));
     deepEqual(recorded.output, concat(deltas));
+  });
+}
+
+Deno.test("relay faults: an upstream that drops and then keeps failing (HTTP 503) ends the browser's session with upstream_unavailable and 1011 once the reconnects are spent; audio sent meanwhile is counted dropped", async () => {
+  const options: ScriptedUpstreamOptions = {};
+  await using upstream = await ScriptedUpstream.start(options);
+  await using server = await startTestServer(relayEnv(upstream, KEY));
+  const { client, connection: c } = await openRelaySession(server.url, upstream);
+  options.refuseWith = 503;
+  c.socket.terminate();
+  await waitFor(
+    () => server.logs.some((l) => l.includes("upstream session closed; reconnecting")),
+    {
+      what: "the drop",
+    },
+  );
+  const meanwhile = 20;
+  for (let i = 0; i < meanwhile; i++) client.send(randomBytes(FRAME_BYTES));
+
+  const error = await client.next("error", 15_000);
+  equal(error.error.code, "upstream_unavailable");
+  match(error.error.message, /refused the session \(HTTP 503\)/);
+  deepEqual(await client.closed, { code: 1011, reason: "upstream unavailable" });
+  // The first try at once, then one after each wait of the backoff.
+  const tries = server.logs.filter((l) => l.includes("new upstream session could not be opened"));
+  equal(tries.length, 1 + RECONNECT_DELAYS_MS.length);
+  equal(upstream.connections.length, 1);
+  await waitFor(() => server.state.sessions.size === 0, { what: "freed session" });
+  const text = await readMetrics(server.url);
+  equal(metric(text, "relay_sessions_active"), 0);
+  equal(metric(text, 'relay_rollover_frames_total{fate="held"}'), meanwhile);
+  equal(metric(text, 'relay_rollover_frames_total{fate="dropped"}'), meanwhile);
+  equal(metric(text, 'relay_errors_total{source="relay",code="upstream_unavailable"}'), 1);
+  equal(metric(text, "relay_rollover_seconds_count"), 0);
+});
+
+Deno.test("relay faults: a refusal is not retried: a reconnect answered HTTP 401 ends at once", async () => {
+  const options: ScriptedUpstreamOptions = {};
+  await using upstream = await ScriptedUpstream.start(options);
+  await using server = await startTestServer(relayEnv(upstream, KEY));
+  const { client, connection: c } = await openRelaySession(server.url, upstream);
+  options.refuseWith = 401;
+  c.socket.close(1011, "server error");
+  const error = await client.next("error");
+  equal(error.error.code, "upstream_unavailable");
+  match(error.error.message, /refused the session \(HTTP 401\)/);
+  deepEqual(await client.closed, { code: 1011, reason: "upstream unavailable" });
+  equal(server.logs.filter((l) => l.includes("could not be opened")).length, 1);
+});
+
+for (
+  const [code, reason] of [[4000, "invalid_request_error"], [1008, "policy violation"]] as const
+) {
+  Deno.test(`relay faults: an upstream that closes the live session with ${code} (a refusal) is not reconnected; the browser gets ${code}`, async () => {
+    await using upstream = await ScriptedUpstream.start();
+    await using server = await startTestServer(relayEnv(upstream, KEY));
+    const { client, connection: c } = await openRelaySession(server.url, upstream);
+    c.socket.close(code, reason);
+    deepEqual(await client.closed, { code, reason });
+    equal(upstream.connections.length, 1);
+    equal(client.received.filter((e) => e.type === "relay.conversation").length, 1);
+    await waitFor(() => server.state.sessions.size === 0, { what: "freed session" });
   });
 }
 
@@ -153,17 +269,23 @@ Deno.test("relay faults: upstream garbage (binary, non-JSON, truncated JSON, bar
   deepEqual((await readRecording(dir)).output, concat([small[0], big, small[1], small[2]]));
 });
 
-Deno.test("relay faults: an upstream text frame that is not UTF-8 ends the session with upstream_disconnected and 1011", async () => {
+Deno.test("relay faults: an upstream text frame that is not UTF-8 is a dropped session: the relay reconnects, the browser socket stays open", async () => {
   await using upstream = await ScriptedUpstream.start();
   await using server = await startTestServer(relayEnv(upstream, KEY));
   const { client, connection: c } = await openRelaySession(server.url, upstream);
   await c.send(delta(0, randomBytes(960)));
+  const reconnected = upstream.nextConnection();
   await c.send(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]), { binary: false });
-  const error = await client.next("error");
-  equal(error.error.code, "upstream_disconnected");
-  match(error.error.message, /closed the connection unexpectedly/);
-  deepEqual(await client.closed, { code: 1011, reason: "upstream disconnected" });
+  const announced = await client.next(isRollover);
+  equal(announced.reason, "dropped");
+  const c2 = await reconnected;
+  const pcm = randomBytes(FRAME_BYTES);
+  client.send(pcm);
+  deepEqual(decodeBase64((await c2.next("input_audio_buffer.append")).audio), pcm);
   equal(client.received.filter((e) => e.type === "response.output_audio.delta").length, 1);
+  deepEqual(client.received.filter((e) => e.type === "error"), []);
+  equal(client.socket.readyState, WebSocket.OPEN);
+  await client.close();
   await waitFor(() => server.state.sessions.size === 0, { what: "freed session" });
   equal(metric(await readMetrics(server.url), "relay_sessions_active"), 0);
 });

@@ -113,17 +113,21 @@ export function resumeTokensFor(config: Readonly<Config>): ResumeTokens {
   return tokens;
 }
 
-/** The `relay.conversation` event the relay sends the browser (JSON text). */
+/**
+ * The `relay.conversation` event the relay sends the browser (JSON text); after a rollover
+ * with `"rollover": true` and, when given, its `reason` (`planned`, `expired` or `dropped`).
+ */
 export function conversationEvent(
   conversationId: string,
   token: ResumeToken,
   rollover: boolean,
+  reason?: string,
 ): string {
   return JSON.stringify({
     type: "relay.conversation",
     conversation_id: conversationId,
     resume_token: token.token,
     expires_at: Math.floor(token.expiresAt / 1000),
-    ...(rollover ? { rollover: true } : {}),
+    ...(rollover ? { rollover: true, ...(reason ? { reason } : {}) } : {}),
   });
 }

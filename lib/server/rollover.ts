@@ -7,33 +7,49 @@
  *   reach the browser.
  * - **`relay.conversation`.** Right after the first `session.updated`, the browser gets
  *   `{"type":"relay.conversation","conversation_id","resume_token","expires_at"}`; after each
- *   rollover the same with `"rollover": true`.
+ *   rollover the same with `"rollover": true` and `"reason"`: `"planned"` (before the
+ *   session's expiry), `"expired"` (the upstream closed it with 1001 first) or `"dropped"` (any
+ *   other unexpected close).
  * - **Rollover.** Within `SESSION_ROLLOVER_SECONDS` of the session's `expires_at`, at the first
  *   quiet moment (`rollover_quiet.ts`), it opens a new upstream session, sends it every
  *   `session.update` the old one got (the relay's and the browser's, in order; the last
  *   {@linkcode MAX_SESSION_UPDATES}), replays the conversation, waits for the replay's
  *   answers, then switches over and closes the old session (1000).
- * - **Reconnect.** When the upstream closes first at its expiry (1001) it does the same at
- *   once (a dropped connection, 1006, still ends the session: not yet covered); when that repeats
- *   within {@linkcode STABLE_MS} it waits {@linkcode RECONNECT_DELAYS_MS} between tries, and
- *   after the last one reports the close to the relay. Any other close code (the service
- *   refusing the session) goes to the relay as it is.
+ * - **Reconnect.** When the live session closes unexpectedly (its expiry, 1001; a dropped
+ *   connection, 1006; a server error, 1011; any code but a refusal) it does the same at once;
+ *   when that repeats within {@linkcode STABLE_MS} it waits {@linkcode RECONNECT_DELAYS_MS}
+ *   between tries, and after the last one sends the browser `upstream_unavailable` and reports
+ *   1011 to the relay. A refusal is not retried: a close of the live session with 1000, 1008 or
+ *   3000–4999 ({@linkcode isRefusal}) goes to the relay as it is, and so does a new session's
+ *   refusal, or an upgrade the service answers with HTTP 4xx (408 and 429 aside) while no live
+ *   session is left. The first connect failing is the relay's to report.
+ * - **A response cut off.** A response in progress when the live session closes is lost with
+ *   it: the browser gets a `response.done` for it at once, `status: "cancelled"`, with
+ *   `status_details.error.code` `upstream_disconnected`, so that the page ends that turn; the
+ *   `relay.conversation` of the reconnect follows.
  * - **Held frames.** From the start of a switch, what the relay sends waits, in order, and goes
  *   to the new session once it is ready: at most {@linkcode MAX_HELD_FRAMES} frames (10 s of
  *   20 ms audio) and {@linkcode MAX_HELD_BYTES}; past that the oldest are dropped. Every
  *   frame is counted: `sent` = to an upstream at once, `held`, `released` (held, then sent),
  *   `dropped`.
+ * - **Metrics** (given `metrics`): `relay_rollovers_total` by reason, `relay_rollover_seconds`
+ *   (from the start of the switch, or the drop, to the new session taking frames), and
+ *   `relay_rollover_frames_total` by fate, as above.
  *
  * @module
  */
 import type { ConversationLog } from "./conversation_log.ts";
+import { newId } from "@/lib/shared/ids.ts";
 import type { Logger } from "./log.ts";
+import type { FrameFate, RelayMetrics, RolloverReason } from "./metrics.ts";
+import { upstreamUnavailable } from "./relay_errors.ts";
 import { conversationEvent, type ResumeToken, type ResumeTokens } from "./resume.ts";
 import { QuietTracker } from "./rollover_quiet.ts";
 import { Replay } from "./rollover_replay.ts";
 import {
   type ConnectOptions,
   connectUpstream,
+  UpstreamError,
   type UpstreamHandlers,
   type UpstreamLink,
   type UpstreamTarget,
@@ -54,8 +70,21 @@ export const STABLE_MS = 1000;
 export const SWITCH_TIMEOUT_MS = 10_000;
 /** A session is never rolled over before it is this old (a window as long as its life). */
 export const MIN_SESSION_MS = 1000;
-/** Close codes after which the conversation reconnects instead of ending. */
-const RECONNECT_CODES = new Set([1001]);
+
+/**
+ * Whether a close of an upstream session is the service ending or refusing it on purpose (1000,
+ * 1008, 3000–4999), not to be answered with a reconnect.
+ */
+export function isRefusal(code: number): boolean {
+  return code === 1000 || code === 1008 || (code >= 3000 && code <= 4999);
+}
+
+/** Whether a connect failed because the service refused it (HTTP 4xx, but 408 and 429). */
+function refusedUpgrade(error: unknown): boolean {
+  if (!(error instanceof UpstreamError) || error.status === null) return false;
+  return error.status >= 400 && error.status < 500 && error.status !== 408 &&
+    error.status !== 429;
+}
 
 /** Options of {@linkcode connectConversation}. */
 export interface ConversationLinkOptions extends ConnectOptions {
@@ -70,8 +99,10 @@ export interface ConversationLinkOptions extends ConnectOptions {
   rolloverSeconds: number;
   /** The session's logger. */
   logger: Logger;
-  /** Sends the relay's own `relay.conversation` event to the browser. */
+  /** Sends the relay's own events (`relay.conversation`, and the few above) to the browser. */
   announce: (text: string) => void;
+  /** Counts rollovers and frames in `/metrics`. @default {undefined} (not counted) */
+  metrics?: RelayMetrics;
 }
 
 /** Frames of the browser → upstream direction, counted. */
@@ -109,9 +140,10 @@ export function connectLeg(
     conversation: LegConversation | null;
     logger: Logger;
     announce: (text: string) => void;
+    metrics?: RelayMetrics;
   },
 ): Promise<UpstreamLink> {
-  const { conversation, logger, announce, ...rest } = options;
+  const { conversation, logger, announce, metrics, ...rest } = options;
   const emulatorLog = logger.with({ component: "emulator" });
   const connect = {
     ...rest,
@@ -125,6 +157,7 @@ export function connectLeg(
     rolloverSeconds: conversation.rolloverSeconds,
     logger,
     announce,
+    metrics,
   });
 }
 
@@ -178,7 +211,11 @@ export class ConversationLink implements UpstreamLink {
   #retryTimer: ReturnType<typeof setTimeout> | undefined;
   #switchTimer: ReturnType<typeof setTimeout> | undefined;
   #due = false;
-  #switchStartedAt = 0;
+  /** Since when what the relay sends is held (the start of the switch, or the drop). */
+  #holdingSince = 0;
+  /** Why the switch under way (or the next one) happens. */
+  #reason: RolloverReason = "planned";
+  #frames: Readonly<Record<FrameFate, { inc(n?: number): void }>> | undefined;
 
   constructor(
     target: UpstreamTarget,
@@ -193,6 +230,7 @@ export class ConversationLink implements UpstreamLink {
       conversation: options.conversation.id,
     });
     this.#paused = options.paused ?? false;
+    this.#frames = options.metrics?.rolloverFrame;
   }
 
   /** Opens the first session (the relay's `connect`). */
@@ -228,7 +266,7 @@ export class ConversationLink implements UpstreamLink {
     }
     const leg = this.#current;
     leg.link!.send(text);
-    this.counts.sent++;
+    this.#count("sent");
     if (isAppend) leg.quiet.appended();
     // A resumed conversation's turns go right after the relay's own `session.update`.
     if (leg.replay === null && !isAppend && this.#updates.length === 1) {
@@ -275,7 +313,7 @@ export class ConversationLink implements UpstreamLink {
     clearTimeout(this.#rolloverTimer);
     clearTimeout(this.#retryTimer);
     clearTimeout(this.#switchTimer);
-    if (this.#held.length > 0) this.counts.dropped += this.#held.length;
+    if (this.#held.length > 0) this.#count("dropped", this.#held.length);
     this.#held = [];
     this.#heldBytes = 0;
   }
@@ -303,11 +341,24 @@ export class ConversationLink implements UpstreamLink {
   #hold(text: string): void {
     this.#held.push(text);
     this.#heldBytes += text.length;
-    this.counts.held++;
+    this.#count("held");
     while (this.#held.length > MAX_HELD_FRAMES || this.#heldBytes > MAX_HELD_BYTES) {
       this.#heldBytes -= this.#held.shift()!.length;
-      this.counts.dropped++;
+      this.#count("dropped");
     }
+  }
+
+  /** Counts `n` frames of `fate` (in `counts` and `/metrics`). */
+  #count(fate: FrameFate, n = 1): void {
+    this.counts[fate] += n;
+    this.#frames?.[fate].inc(n);
+  }
+
+  /** Holds what the relay sends from now on (until a switch or an abandoned one ends it). */
+  #startHolding(): void {
+    if (this.#holding) return;
+    this.#holding = true;
+    this.#holdingSince = performance.now();
   }
 
   #newLeg(): Leg {
@@ -355,7 +406,7 @@ export class ConversationLink implements UpstreamLink {
     }
     if (event.type === "session.updated" && !this.#announced) {
       this.#announced = true;
-      this.#announce(false);
+      this.#announce(null);
     }
     if (mayBeQuiet && this.#due) this.#maybeRollOver();
   }
@@ -403,10 +454,31 @@ export class ConversationLink implements UpstreamLink {
     });
   }
 
-  #announce(rollover: boolean): void {
+  /** Sends `relay.conversation`: after a rollover (with its reason), or the first. */
+  #announce(rollover: RolloverReason | null): void {
     const token = this.#token;
     if (token === null || this.#closing) return;
-    this.#options.announce(conversationEvent(this.#options.conversation.id, token, rollover));
+    const id = this.#options.conversation.id;
+    this.#options.announce(conversationEvent(id, token, rollover !== null, rollover ?? undefined));
+  }
+
+  /** Ends, for the browser, each response `leg` had in progress: it is lost with the session. */
+  #cancelResponses(leg: Leg): void {
+    for (const response of leg.quiet.responsesInProgress) {
+      this.#options.announce(JSON.stringify({
+        type: "response.done",
+        event_id: newId("event"),
+        response: {
+          ...response,
+          status: "cancelled",
+          status_details: {
+            type: "cancelled",
+            error: { type: "server_error", code: "upstream_disconnected" },
+          },
+          usage: null,
+        },
+      }));
+    }
   }
 
   //#endregion
@@ -435,21 +507,26 @@ export class ConversationLink implements UpstreamLink {
     this.#log.info("rolling over to a new upstream session", {
       expiresAt: current.quiet.expiresAtMs,
     });
+    this.#reason = "planned";
     this.#startSwitch();
   }
 
   /** Opens the next session and holds what the relay sends until it is ready. */
   async #startSwitch(): Promise<void> {
     this.#due = false;
-    this.#holding = true;
-    this.#switchStartedAt = performance.now();
+    this.#startHolding();
     const leg = this.#newLeg();
     this.#next = leg;
     clearTimeout(this.#switchTimer);
     this.#switchTimer = setTimeout(() => {
       if (this.#next !== leg) return;
       this.#log.warn("new upstream session not ready in time; trying again");
-      this.#abandon(leg);
+      this.#abandon(
+        leg,
+        new UpstreamError(
+          `Cannot open the upstream: no answer within ${SWITCH_TIMEOUT_MS} ms`,
+        ),
+      );
     }, SWITCH_TIMEOUT_MS);
     let link: UpstreamLink;
     try {
@@ -465,7 +542,7 @@ export class ConversationLink implements UpstreamLink {
       this.#log.warn("new upstream session could not be opened", {
         error: error instanceof Error ? error.message : String(error),
       });
-      this.#abandon(leg);
+      this.#abandon(leg, error);
       return;
     }
     if (this.#closing || this.#next !== leg) {
@@ -477,34 +554,61 @@ export class ConversationLink implements UpstreamLink {
   }
 
   /**
-   * The next session failed. While the live one lives, what was held goes to it and the
-   * rollover is tried again later; without one, reconnect after the backoff's next wait, or,
-   * past the last, end and tell the relay.
+   * The next session failed (`error` says why). While the live one lives, what was held goes
+   * to it and the rollover is tried again later; without one, reconnect after the backoff's
+   * next wait, or end: past the last wait, or at once when the service refused the upgrade.
    */
-  #abandon(leg: Leg): void {
+  #abandon(leg: Leg, error: unknown): void {
     leg.retired = true;
     leg.link?.terminate();
     if (this.#next === leg) this.#next = null;
     clearTimeout(this.#switchTimer);
     if (this.#closing) return;
-    const current = this.#current;
-    if (current && !current.retired && current.link?.isOpen) {
+    if (this.#live()) {
       this.#holding = false;
-      this.#release(current);
+      this.#release(this.#current!);
+    } else if (refusedUpgrade(error)) {
+      this.#giveUp(error);
+      return;
     }
-    this.#retry(1011, "upstream unavailable");
+    this.#retry(error);
   }
 
-  /** Schedules the next try at a new session, or ends with `code` when the tries are spent. */
-  #retry(code: number, reason: string): void {
+  /** Whether the current session is still open (no switch is forced on the conversation). */
+  #live(): boolean {
+    const current = this.#current;
+    return !!current && !current.retired && !!current.link?.isOpen;
+  }
+
+  /** Ends the conversation: no new session could be opened (`error`: the last failure). */
+  #giveUp(error: unknown): void {
+    this.#log.error("upstream unavailable; ending the session", {
+      error: error instanceof Error ? error.message : String(error),
+    });
+    this.#end();
+    const event = upstreamUnavailable(error);
+    this.#options.metrics?.countError("relay", event.error.code);
+    this.#options.announce(JSON.stringify(event));
+    this.#reportClose(1011, "upstream unavailable");
+  }
+
+  /**
+   * Schedules the next try at a new session. Past the last wait, ends the conversation when no
+   * live session is left, else gives up rolling over: the live session goes on until the
+   * upstream closes it (a reconnect, with a fresh backoff).
+   */
+  #retry(error: unknown): void {
     const attempt = this.#attempt++;
     const delay = attempt === 0 ? 0 : RECONNECT_DELAYS_MS[attempt - 1];
     if (delay === undefined) {
-      this.#log.error("upstream unavailable; ending the session", { code, reason });
-      this.#end();
-      const current = this.#current;
-      if (current && !current.retired && current.link?.isOpen) current.link.close(1000, reason);
-      else this.#reportClose(code, reason);
+      if (!this.#live()) {
+        this.#giveUp(error);
+        return;
+      }
+      this.#log.warn("rollover given up; the live upstream session goes on", {
+        error: error instanceof Error ? error.message : String(error),
+      });
+      this.#attempt = 0;
       return;
     }
     clearTimeout(this.#retryTimer);
@@ -528,7 +632,7 @@ export class ConversationLink implements UpstreamLink {
     this.#heldBytes = 0;
     for (const text of held) {
       leg.link!.send(text);
-      this.counts.released++;
+      this.#count("released");
       if (text.includes("input_audio_buffer.append")) leg.quiet.appended();
     }
   }
@@ -548,10 +652,16 @@ export class ConversationLink implements UpstreamLink {
     this.counts.rollovers++;
     if (this.#paused) leg.link!.pause();
     this.#holding = false;
-    this.#announce(true);
+    const reason = this.#reason;
+    this.#reason = "planned";
+    this.#announce(reason);
     this.#release(leg);
+    const switchMs = performance.now() - this.#holdingSince;
+    this.#options.metrics?.rollovers.inc({ reason });
+    this.#options.metrics?.rolloverSeconds.observe(switchMs / 1000);
     this.#log.info("rolled over to a new upstream session", {
-      switchMs: Math.round(performance.now() - this.#switchStartedAt),
+      reason,
+      switchMs: Math.round(switchMs),
       replayed: leg.replay?.events.length ?? 0,
       ...this.counts,
     });
@@ -567,22 +677,36 @@ export class ConversationLink implements UpstreamLink {
     }
     if (leg === this.#next) {
       this.#log.warn("new upstream session closed while being prepared", { code, reason });
-      this.#abandon(leg);
+      if (isRefusal(code) && !this.#live()) {
+        // Refused, and no session left to go on with: the relay tells the browser.
+        leg.retired = true;
+        this.#refused(code, reason);
+        return;
+      }
+      this.#abandon(leg, new UpstreamError(`Cannot open the upstream: it closed (${code})`));
       return;
     }
     // The live session ended first.
-    if (!RECONNECT_CODES.has(code)) {
-      this.#end();
-      this.#next?.link?.terminate();
-      this.#reportClose(code, reason);
+    if (isRefusal(code)) {
+      leg.retired = true;
+      this.#refused(code, reason);
       return;
     }
     leg.retired = true;
     if (performance.now() - leg.openedAt >= STABLE_MS) this.#attempt = 0;
+    this.#reason = code === 1001 ? "expired" : "dropped";
     this.#log.info("upstream session closed; reconnecting", { code, reason });
-    this.#holding = true;
+    this.#cancelResponses(leg);
+    this.#startHolding();
     if (this.#next) return; // a switch is under way already
-    this.#retry(code, reason);
+    this.#retry(new UpstreamError(`Cannot open the upstream: it closed (${code})`));
+  }
+
+  /** Ends the conversation with the service's refusal, passed to the relay as it came. */
+  #refused(code: number, reason: string): void {
+    this.#end();
+    for (const leg of this.#liveLegs()) leg.link!.terminate();
+    this.#reportClose(code, reason);
   }
   //#endregion
 }

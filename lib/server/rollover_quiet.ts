@@ -3,7 +3,9 @@
  * in progress (`response.created` … `response.done`), no user speech (`speech_started` …
  * `committed` or `cleared`), and, without server VAD, no audio appended since the last commit
  * or clear (push to talk: the user is holding the button). Also reads the session's
- * `expires_at` (Unix seconds) from `session.created` and `session.updated`.
+ * `expires_at` (Unix seconds) from `session.created` and `session.updated`, and keeps the
+ * responses in progress (their `response.created` objects), so that a session that drops can
+ * end them for the browser.
  *
  * @module
  */
@@ -12,6 +14,8 @@ import type { UpstreamEvent } from "./upstream_event.ts";
 /** What an upstream session is doing, as far as a rollover cares. */
 export class QuietTracker {
   #responding = 0;
+  /** The responses created and not yet done, by id. */
+  #responses = new Map<string, Record<string, unknown>>();
   #speaking = false;
   #vad = true;
   #appended = 0;
@@ -39,12 +43,18 @@ export class QuietTracker {
         if (turnDetection !== undefined) this.#vad = turnDetection !== null;
         return true;
       }
-      case "response.created":
+      case "response.created": {
         this.#responding++;
+        const response = event.response as Record<string, unknown> | undefined;
+        if (typeof response?.id === "string") this.#responses.set(response.id, response);
         return false;
-      case "response.done":
+      }
+      case "response.done": {
         this.#responding = Math.max(0, this.#responding - 1);
+        const id = (event.response as { id?: unknown } | undefined)?.id;
+        if (typeof id === "string") this.#responses.delete(id);
         return true;
+      }
       case "input_audio_buffer.speech_started":
         this.#speaking = true;
         return false;
@@ -56,6 +66,11 @@ export class QuietTracker {
       default:
         return false;
     }
+  }
+
+  /** The responses created and not yet done (their `response.created` objects), oldest first. */
+  get responsesInProgress(): Record<string, unknown>[] {
+    return [...this.#responses.values()];
   }
 
   /** Notes audio sent to the upstream (it counts without server VAD). */

@@ -1,4 +1,4 @@
-import { equal } from "node:assert/strict";
+import { deepEqual, equal } from "node:assert/strict";
 import { QuietTracker } from "./rollover_quiet.ts";
 
 Deno.test("QuietTracker: a response or the user's speech is not quiet; their ends are", () => {
@@ -26,5 +26,20 @@ Deno.test("QuietTracker: without server VAD, audio appended since the last commi
   });
   equal(quiet.quiet, false);
   quiet.observe({ type: "input_audio_buffer.cleared" });
+  equal(quiet.quiet, true);
+});
+
+Deno.test("QuietTracker: keeps the responses created and not yet done, by id", () => {
+  const quiet = new QuietTracker();
+  const first = { object: "realtime.response", id: "resp_1", status: "in_progress" };
+  const second = { object: "realtime.response", id: "resp_2", status: "in_progress" };
+  quiet.observe({ type: "response.created", response: first });
+  quiet.observe({ type: "response.created", response: second });
+  deepEqual(quiet.responsesInProgress, [first, second]);
+  quiet.observe({ type: "response.done", response: { ...first, status: "completed" } });
+  deepEqual(quiet.responsesInProgress, [second]);
+  equal(quiet.quiet, false);
+  quiet.observe({ type: "response.done", response: { ...second, status: "cancelled" } });
+  deepEqual(quiet.responsesInProgress, []);
   equal(quiet.quiet, true);
 });

@@ -1,6 +1,6 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { newId } from "@/lib/shared/ids.ts";
-import { startTestServer } from "@/testing/server.ts";
+import { metric, readMetrics, startTestServer } from "@/testing/server.ts";
 import { relayEnv } from "@/testing/relay_session.ts";
 import { ScriptedUpstream, type UpstreamConnection } from "@/testing/upstream.ts";
 import { type Json, TestClient } from "@/testing/ws_client.ts";
@@ -95,6 +95,11 @@ Deno.test("rollover: five turns across several upstream sessions on one browser 
   const rollovers = client.received.filter((e) => e.type === "relay.conversation" && e.rollover);
   ok(rollovers.length >= 2, `${rollovers.length} rollovers`);
   for (const r of rollovers) equal(r.conversation_id, first.conversation_id);
+  // The 1001 is an expiry; the others were planned.
+  deepEqual(
+    rollovers.map((r) => r.reason).sort(),
+    [...Array(rollovers.length - 1).fill("planned"), "expired"].sort(),
+  );
   equal(client.received.filter((e) => e.type === "response.done").length, 5);
   deepEqual(client.received.filter((e) => e.type === "error"), []);
   // The last session was given the earlier turns, and the browser saw none of them again.
@@ -107,6 +112,19 @@ Deno.test("rollover: five turns across several upstream sessions on one browser 
   );
   ok(!client.received.some((e) => replayIds.has(e.item?.id)), "replayed items reached the page");
   equal(client.socket.readyState, WebSocket.OPEN);
+
+  // /metrics counts each switch, its time, and every message's fate.
+  const text = await readMetrics(server.url);
+  equal(metric(text, 'relay_rollovers_total{reason="expired"}'), 1);
+  equal(metric(text, 'relay_rollovers_total{reason="planned"}'), rollovers.length - 1);
+  equal(metric(text, 'relay_rollovers_total{reason="dropped"}'), 0);
+  equal(metric(text, "relay_rollover_seconds_count"), rollovers.length);
+  ok(metric(text, "relay_rollover_seconds_sum") > 0);
+  const fate = (f: string) => metric(text, `relay_rollover_frames_total{fate="${f}"}`);
+  // The appends, five response.create and the relay's own session.update: each went upstream.
+  equal(fate("sent") + fate("released"), sent + 5 + 1);
+  equal(fate("held"), fate("released") + fate("dropped"));
+  equal(fate("dropped"), 0);
 });
 
 Deno.test("resume: a new socket with the resume token goes on the conversation; a forged one is 401", async () => {

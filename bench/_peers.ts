@@ -12,7 +12,8 @@
  *   `{"connections":[{"tag","appends","other"}]}`, where `tag` is the part of the first
  *   append's `event_id` before its last `_`.
  * - `server`: the app (`startApp(loadConfig(env))`), configured by the environment, without
- *   browser assets (the benchmarks never load the page).
+ *   browser assets (the benchmarks never load the page); its local coach is the echo unless
+ *   the environment sets `LOCAL_COACH`.
  * - `forwarder <upstream-url>`: the least a relay can do, for a baseline: the same two
  *   sockets as the relay (Deno's server WebSocket to the client, npm `ws` to the upstream)
  *   and every message passed on as it came, with no ticket, check, queue limit, metric or
@@ -109,7 +110,8 @@ function runForwarder(upstreamUrl: string): void {
 
 async function runServer(): Promise<void> {
   const { startApp } = await import("@/app.ts");
-  const server = await startApp(loadConfig(Deno.env.toObject()), { assets: {} });
+  const env = { LOCAL_COACH: "echo", ...Deno.env.toObject() };
+  const server = await startApp(loadConfig(env), { assets: {} });
   announce(server.port);
   Deno.addSignalListener("SIGTERM", () => {
     server.shutdown().finally(() => Deno.exit(0));

@@ -1,9 +1,10 @@
 /**
  * A benchmark's output and options: the report on stdout, progress on stderr, figures and
- * Markdown tables, integer options.
+ * Markdown tables, the command line and its integer options.
  *
  * @module
  */
+import { parseArgs } from "node:util";
 
 const encoder = new TextEncoder();
 
@@ -43,4 +44,29 @@ export function intOption(
     );
   }
   return value;
+}
+
+/** The options {@linkcode readFlags} reads, by kind. */
+export interface FlagNames<S extends string, B extends string> {
+  /** Options that take a value, `--name value`. */
+  string: readonly S[];
+  /**
+   * Options that stand alone, `--name`.
+   * @default {[]}
+   */
+  boolean?: readonly B[];
+}
+
+/**
+ * The command line's options: each of `names.string` as given (undefined when absent), each of
+ * `names.boolean` as whether it was given. Any other option or argument is refused.
+ */
+export function readFlags<S extends string, B extends string = never>(
+  names: FlagNames<S, B>,
+  args: string[] = Deno.args,
+): { [K in S]?: string } & { [K in B]: boolean } {
+  const options: Record<string, { type: "string" } | { type: "boolean"; default: boolean }> = {};
+  for (const name of names.string) options[name] = { type: "string" };
+  for (const name of names.boolean ?? []) options[name] = { type: "boolean", default: false };
+  return parseArgs({ args, options }).values as { [K in S]?: string } & { [K in B]: boolean };
 }

@@ -1,5 +1,5 @@
-import { equal, throws } from "node:assert/strict";
-import { fixed, intOption, table } from "./_report.ts";
+import { deepEqual, equal, throws } from "node:assert/strict";
+import { fixed, intOption, readFlags, table } from "./_report.ts";
 
 Deno.test("fixed() rounds figures and shows a dash for what was not measured", () => {
   equal(fixed(1.234), "1.23");
@@ -21,4 +21,20 @@ Deno.test("intOption() reads an integer option, its fallback, or refuses", () =>
   );
   throws(() => intOption("sessions", "2.5", 100), RangeError);
   throws(() => intOption("sessions", " ", 100), RangeError);
+});
+
+Deno.test("readFlags() reads the named options, boolean ones false when absent, and refuses others", () => {
+  const names = { string: ["sessions", "warmup-minutes"], boolean: ["json"] };
+  deepEqual({ ...readFlags(names, ["--sessions", "20", "--json"]) }, {
+    sessions: "20",
+    json: true,
+  });
+  deepEqual({ ...readFlags(names, ["--warmup-minutes=1.5"]) }, {
+    "warmup-minutes": "1.5",
+    json: false,
+  });
+  deepEqual({ ...readFlags({ string: ["minutes"] }, []) }, {});
+  throws(() => readFlags(names, ["--bogus", "1"]), TypeError);
+  throws(() => readFlags({ string: ["minutes"] }, ["--json"]), TypeError);
+  throws(() => readFlags(names, ["extra"]), TypeError);
 });

@@ -1,10 +1,11 @@
 /**
  * What the relay benchmarks share besides the client, the `/proc` meters and the report:
- * the peer subprocesses, the speech frames, and a concurrency limit.
+ * the peer subprocesses, the speech frames, a concurrency limit, and the relay's recordings.
  *
  * @module
  */
 import { encodeBase64 } from "@/lib/shared/base64.ts";
+import { WAV_HEADER_BYTES } from "@/lib/server/wav.ts";
 import { speechFrames as pcmFrames } from "@/testing/fixtures.ts";
 import { denoEnv, denoRunArgs, withServerV8Flags } from "@/testing/server_process.ts";
 
@@ -117,4 +118,31 @@ export async function mapLimit<T, R>(
   }
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
   return results;
+}
+
+/** Names of the `.input.wav` recordings (the audio forwarded upstream) in `dir`. */
+export async function inputRecordings(dir: string): Promise<Set<string>> {
+  const names = new Set<string>();
+  for await (const entry of Deno.readDir(dir)) {
+    if (entry.name.endsWith(".input.wav")) names.add(entry.name);
+  }
+  return names;
+}
+
+/**
+ * Audio bytes a recording holds: its header's data size, but no more than the file holds
+ * after the header (0 while the header is not written yet). Reads only the header.
+ */
+export async function recordedBytes(path: string): Promise<number> {
+  using file = await Deno.open(path);
+  const header = new Uint8Array(WAV_HEADER_BYTES);
+  let read = 0;
+  while (read < header.length) {
+    const n = await file.read(header.subarray(read));
+    if (n === null) return 0;
+    read += n;
+  }
+  const declared = new DataView(header.buffer).getUint32(40, true);
+  const actual = (await file.stat()).size - WAV_HEADER_BYTES;
+  return Math.min(declared, actual);
 }

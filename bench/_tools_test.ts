@@ -1,7 +1,8 @@
 import { deepEqual, equal, ok } from "node:assert/strict";
 import { TestClient } from "@/testing/ws_client.ts";
 import { BENCH_AUTH } from "./_client.ts";
-import { mapLimit, speechFrames, startPeer } from "./_tools.ts";
+import { wavHeader } from "@/lib/server/wav.ts";
+import { inputRecordings, mapLimit, recordedBytes, speechFrames, startPeer } from "./_tools.ts";
 
 Deno.test("mapLimit() keeps the order of results and at most `limit` tasks running", async () => {
   let running = 0;
@@ -39,5 +40,26 @@ Deno.test("the upstream peer echoes each append at once and counts them per sess
     deepEqual(stats, { connections: [{ tag: "d7", appends: 2, other: 1 }] });
   } finally {
     await peer.stop();
+  }
+});
+
+Deno.test("inputRecordings() and recordedBytes() read a recording directory's input audio", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const audio = new Uint8Array(1920);
+    await Deno.writeFile(
+      `${dir}/a.input.wav`,
+      new Uint8Array([...wavHeader(24000, 1, 1920), ...audio]),
+    );
+    await Deno.writeFile(`${dir}/a.output.wav`, wavHeader(24000, 1, 0));
+    // Still being written: the header says more than the file holds yet.
+    await Deno.writeFile(`${dir}/b.input.wav`, new Uint8Array([...wavHeader(24000, 1, 960), 1, 2]));
+    await Deno.writeFile(`${dir}/c.input.wav`, new Uint8Array(10));
+    deepEqual(await inputRecordings(dir), new Set(["a.input.wav", "b.input.wav", "c.input.wav"]));
+    equal(await recordedBytes(`${dir}/a.input.wav`), 1920);
+    equal(await recordedBytes(`${dir}/b.input.wav`), 2);
+    equal(await recordedBytes(`${dir}/c.input.wav`), 0);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });

@@ -16,17 +16,36 @@
  * Targets (docs/targets.md): ≥ 200 sessions per core at ≤ 60 % CPU, ≤ 200 KB per idle session,
  * 0 errors, 0 frames lost.
  *
- *     deno task load [--sessions 50,100,200] [--seconds 15] [--mode local|fake|both] [--json]
+ * With `--rollover` every session's upstream is swapped for a new one every few seconds
+ * (local: `EMULATOR_SESSION_SECONDS` 8 and `SESSION_ROLLOVER_SECONDS` 4, the echo coach; fake:
+ * `SESSION_ROLLOVER_SECONDS` 3596 against its hour-long sessions), and the report adds, from
+ * the server's `/metrics` over the run (`_rollover.ts`): rollovers by reason, the switch time,
+ * and the fate of every message (sent at once, held during a switch, released, dropped).
+ *
+ *     deno task load [--sessions 50,100,200] [--seconds 15] [--mode local|fake|both] [--rollover]
+ *       [--json]
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { FRAME_BYTES } from "@/lib/shared/audio_format.ts";
-import { WAV_HEADER_BYTES } from "@/lib/server/wav.ts";
 import * as client from "./_client.ts";
 import { CpuMeter, MachineMeter, rssBytes } from "./_proc.ts";
-import { fixed, intOption, print, progress, table } from "./_report.ts";
-import { mapLimit, type Peer, speechFrames, startPeer } from "./_tools.ts";
+import { fixed, intOption, print, progress, readFlags, table } from "./_report.ts";
+import {
+  histogramMaxBound,
+  histogramQuantile,
+  readRolloverMetrics,
+  rolloverDelta,
+  type RolloverMetrics,
+} from "./_rollover.ts";
+import {
+  inputRecordings,
+  mapLimit,
+  type Peer,
+  recordedBytes,
+  speechFrames,
+  startPeer,
+} from "./_tools.ts";
 import { summarize, type Summary } from "@/testing/stats.ts";
 import { sleep } from "@/testing/wait.ts";
 import { relayUrl } from "@/testing/ws_client.ts";
@@ -42,11 +61,25 @@ const TARGET_CPU_PERCENT = 60;
 const TARGET_SESSIONS_PER_CORE = 200;
 const TARGET_IDLE_KB = 200;
 
+/** With `--rollover`, each upstream session is swapped for a new one about this often. */
+const ROLLOVER_EVERY_SECONDS = 4;
+
 interface Options {
   sessions: number[];
   seconds: number;
   modes: Mode[];
   json: boolean;
+  rollover: boolean;
+}
+
+/** What `--rollover` adds to a point, from `/metrics` over the run. */
+interface RolloverReport {
+  rollovers: RolloverMetrics["rollovers"];
+  frames: RolloverMetrics["frames"];
+  /** Switch time, ms: p50 and p95 estimated from the histogram, the max as its bucket's bound. */
+  switchMs: { p50: number; p95: number; maxAtMost: number };
+  /** Messages handed to upstream sessions (sent + released) but each session's own update. */
+  forwardedAppends: number;
 }
 
 interface PointResult {
@@ -75,17 +108,14 @@ interface PointResult {
   othersCpu: number;
   /** Append → echo round trip through the relay (fake mode). */
   rttMs: Summary | null;
+  /** With `--rollover`. */
+  rollover: RolloverReport | null;
 }
 
 function readOptions(): Options {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      sessions: { type: "string" },
-      seconds: { type: "string" },
-      mode: { type: "string" },
-      json: { type: "boolean", default: false },
-    },
+  const values = readFlags({
+    string: ["sessions", "seconds", "mode"],
+    boolean: ["json", "rollover"],
   });
   const sessions = (values.sessions ?? "50,100,200").split(",").map((text) =>
     intOption("sessions", text.trim(), 0)
@@ -98,32 +128,9 @@ function readOptions(): Options {
     sessions,
     seconds: intOption("seconds", values.seconds, 15),
     modes: mode === "both" ? ["local", "fake"] : [mode],
-    json: values.json ?? false,
+    json: values.json,
+    rollover: values.rollover,
   };
-}
-
-/** Names of the `.input.wav` files in `dir`. */
-async function recordings(dir: string): Promise<Set<string>> {
-  const names = new Set<string>();
-  for await (const entry of Deno.readDir(dir)) {
-    if (entry.name.endsWith(".input.wav")) names.add(entry.name);
-  }
-  return names;
-}
-
-/** Audio bytes a finished recording holds (its header's data size, checked against its size). */
-async function recordedBytes(path: string): Promise<number> {
-  using file = await Deno.open(path);
-  const header = new Uint8Array(WAV_HEADER_BYTES);
-  let read = 0;
-  while (read < header.length) {
-    const n = await file.read(header.subarray(read));
-    if (n === null) return 0;
-    read += n;
-  }
-  const declared = new DataView(header.buffer).getUint32(40, true);
-  const actual = (await file.stat()).size - WAV_HEADER_BYTES;
-  return Math.min(declared, actual);
 }
 
 /**
@@ -138,7 +145,7 @@ async function recordedFrames(
   const until = performance.now() + 10_000;
   for (;;) {
     let frames = 0;
-    for (const name of await recordings(dir)) {
+    for (const name of await inputRecordings(dir)) {
       if (!before.has(name)) {
         frames += Math.floor((await recordedBytes(`${dir}/${name}`)) / FRAME_BYTES);
       }
@@ -186,6 +193,7 @@ async function runPoint(
   n: number,
   seconds: number,
   suffixes: string[],
+  rollover: boolean,
 ): Promise<PointResult> {
   progress(`${mode}, ${n} sessions: starting`);
   const upstream = mode === "fake" ? await startPeer("upstream") : null;
@@ -206,7 +214,16 @@ async function runPoint(
       REALTIME_URL: `ws://127.0.0.1:${upstream.port}/v1/realtime`,
     });
   } else {
-    Object.assign(env, { REALTIME_UPSTREAM: "local", RECORD_DIR: recordDir! });
+    Object.assign(env, { REALTIME_UPSTREAM: "local", RECORD_DIR: recordDir!, LOCAL_COACH: "echo" });
+  }
+  if (rollover) {
+    Object.assign(
+      env,
+      upstream ? { SESSION_ROLLOVER_SECONDS: String(3600 - ROLLOVER_EVERY_SECONDS) } : {
+        EMULATOR_SESSION_SECONDS: String(2 * ROLLOVER_EVERY_SECONDS),
+        SESSION_ROLLOVER_SECONDS: String(ROLLOVER_EVERY_SECONDS),
+      },
+    );
   }
   const failuresBefore = client.handshakeFailures.length;
   const errorsBefore = client.errorSamples.length;
@@ -219,8 +236,9 @@ async function runPoint(
     await client.stream(warm, { frames: FRAMES_PER_SECOND, warmupFrames: 0, suffixes, rtts: null });
     await Promise.all(warm.map((s) => s.close()));
     await sleep(1000);
-    const before = recordDir ? await recordings(recordDir) : new Set<string>();
+    const before = recordDir ? await inputRecordings(recordDir) : new Set<string>();
     const baseline = rssBytes(server.pid);
+    const metricsBefore = readRolloverMetrics(await serverMetrics(server));
 
     progress(`${mode}, ${n} sessions: opening, then ${IDLE_SETTLE_MS / 1000} s idle`);
     const sessions = await openAll(server, n, "s", suffixes.length);
@@ -264,6 +282,7 @@ async function runPoint(
     if (upstream) await client.drainEchoes(sessions, 2000);
     else await sleep(500);
     await Promise.all(sessions.map((s) => s.close()));
+    const rolled = rolloverDelta(metricsBefore, readRolloverMetrics(await serverMetrics(server)));
 
     const framesSent = sessions.reduce((sum, s) => sum + s.sent, 0);
     let arrived = 0;
@@ -297,6 +316,7 @@ async function runPoint(
       upstreamCpu: cpu.upstream,
       othersCpu: cpu.others,
       rttMs: rtts ? summarize(rtts.taken()) : null,
+      rollover: rollover ? rolloverReport(rolled, sessions.length) : null,
     };
   } finally {
     await server?.stop();
@@ -308,6 +328,75 @@ async function runPoint(
       );
     }
   }
+}
+
+/** The server's `/metrics` text. */
+async function serverMetrics(server: Peer): Promise<string> {
+  return await (await fetch(`${server.url}/metrics`)).text();
+}
+
+function rolloverReport(rolled: RolloverMetrics, sessions: number): RolloverReport {
+  const ms = (seconds: number) => seconds * 1000;
+  return {
+    rollovers: rolled.rollovers,
+    frames: rolled.frames,
+    switchMs: {
+      p50: ms(histogramQuantile(rolled.buckets, 0.5)),
+      p95: ms(histogramQuantile(rolled.buckets, 0.95)),
+      maxAtMost: ms(histogramMaxBound(rolled.buckets)),
+    },
+    forwardedAppends: rolled.frames.sent + rolled.frames.released - sessions,
+  };
+}
+
+/** The rollover table, when the points have one. */
+function rolloverLines(results: PointResult[]): string[] {
+  const rows = results.flatMap((r) => {
+    const o = r.rollover;
+    if (o === null) return [];
+    const { planned, expired, dropped } = o.rollovers;
+    return [[
+      r.mode,
+      String(r.sessions),
+      `${planned + expired + dropped} (${planned} / ${expired} / ${dropped})`,
+      `${fixed(o.switchMs.p50, 0)} / ${fixed(o.switchMs.p95, 0)} / ≤ ${
+        fixed(o.switchMs.maxAtMost, 0)
+      }`,
+      String(o.frames.held),
+      String(o.frames.released),
+      String(o.frames.dropped),
+      String(r.framesSent),
+      String(o.forwardedAppends),
+      String(r.framesSent - r.framesLost),
+    ]];
+  });
+  if (rows.length === 0) return [];
+  return [
+    "",
+    `Rollover: each upstream session swapped about every ${ROLLOVER_EVERY_SECONDS} s`,
+    "",
+    table(
+      [
+        "upstream",
+        "sessions",
+        "rollovers (planned / expired / dropped)",
+        "switch ms p50 / p95 / max",
+        "frames held",
+        "released",
+        "dropped",
+        "appends sent by clients",
+        "appends forwarded (relay /metrics)",
+        "appends arrived (upstream count)",
+      ],
+      rows,
+    ),
+    "",
+    "Switch: from the start of the switch (or the drop) to the new session taking frames; " +
+    "p50 and p95 are estimated from the relay_rollover_seconds histogram's buckets, the max " +
+    "is the bound of its highest bucket in use. Forwarded: sent + released in " +
+    "relay_rollover_frames_total, less each session's own session.update. Arrived: as in the " +
+    "loss check above.",
+  ];
 }
 
 function report(options: Options, results: PointResult[]): string {
@@ -364,6 +453,7 @@ function report(options: Options, results: PointResult[]): string {
     "",
     ...verdicts(results),
   ];
+  lines.push(...rolloverLines(results));
   lines.push(...client.problemLines());
   return lines.join("\n");
 }
@@ -412,7 +502,7 @@ async function main(): Promise<void> {
   const results: PointResult[] = [];
   for (const mode of options.modes) {
     for (const n of options.sessions) {
-      results.push(await runPoint(mode, n, options.seconds, suffixes));
+      results.push(await runPoint(mode, n, options.seconds, suffixes, options.rollover));
     }
   }
   if (options.json) {

@@ -19,7 +19,6 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import {
   type HostNoise,
   hostNoise,
@@ -43,7 +42,7 @@ import {
   stream,
 } from "./_client.ts";
 import { CpuMeter, MachineMeter, rssBytes } from "./_proc.ts";
-import { fixed, intOption, print, progress, table } from "./_report.ts";
+import { fixed, intOption, print, progress, readFlags, table } from "./_report.ts";
 import { mapLimit, type Peer, speechFrames, startPeer } from "./_tools.ts";
 import { median, summarize, type Summary } from "@/testing/stats.ts";
 import { sleep } from "@/testing/wait.ts";
@@ -99,22 +98,16 @@ interface Options {
 }
 
 function readOptions(): Options {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      sessions: { type: "string" },
-      rounds: { type: "string" },
-      seconds: { type: "string" },
-      warmup: { type: "string" },
-      json: { type: "boolean", default: false },
-    },
+  const values = readFlags({
+    string: ["sessions", "rounds", "seconds", "warmup"],
+    boolean: ["json"],
   });
   return {
     sessions: intOption("sessions", values.sessions, 100),
     rounds: intOption("rounds", values.rounds, 5),
     seconds: intOption("seconds", values.seconds, 4),
     warmup: intOption("warmup", values.warmup, 2, 0),
-    json: values.json ?? false,
+    json: values.json,
   };
 }
 

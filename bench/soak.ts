@@ -26,9 +26,7 @@
  *
  * @module
  */
-import { parseArgs } from "node:util";
 import { FRAME_BYTES } from "@/lib/shared/audio_format.ts";
-import { WAV_HEADER_BYTES } from "@/lib/server/wav.ts";
 import {
   appendSuffixes,
   type BenchSession,
@@ -37,8 +35,8 @@ import {
   problemLines,
 } from "./_client.ts";
 import { cpuSeconds, machineBusySeconds, rssBytes } from "./_proc.ts";
-import { fixed, intOption, print, progress, table } from "./_report.ts";
-import { type Peer, speechFrames, startPeer } from "./_tools.ts";
+import { fixed, intOption, print, progress, readFlags, table } from "./_report.ts";
+import { inputRecordings, type Peer, recordedBytes, speechFrames, startPeer } from "./_tools.ts";
 import { median } from "@/testing/stats.ts";
 import { sleep } from "@/testing/wait.ts";
 import { relayUrl } from "@/testing/ws_client.ts";
@@ -81,16 +79,15 @@ function numberOption(name: string, text: string | undefined, fallback: number):
 }
 
 function readOptions(): Options {
-  const { values } = parseArgs({
-    args: Deno.args,
-    options: {
-      minutes: { type: "string" },
-      sessions: { type: "string" },
-      "session-seconds": { type: "string" },
-      "sample-seconds": { type: "string" },
-      "warmup-minutes": { type: "string" },
-      "window-minutes": { type: "string" },
-    },
+  const values = readFlags({
+    string: [
+      "minutes",
+      "sessions",
+      "session-seconds",
+      "sample-seconds",
+      "warmup-minutes",
+      "window-minutes",
+    ],
   });
   const minutes = numberOption("minutes", values.minutes, 30);
   // Sessions live a quarter of a short run at most, so that they are replaced a few times.
@@ -148,19 +145,7 @@ async function serverMetrics(server: Peer) {
 /** Audio bytes of every `.input.wav` in `dir` (header size checked against the file). */
 async function recordedInputBytes(dir: string): Promise<number> {
   let total = 0;
-  for await (const entry of Deno.readDir(dir)) {
-    if (!entry.name.endsWith(".input.wav")) continue;
-    using file = await Deno.open(`${dir}/${entry.name}`);
-    const header = new Uint8Array(WAV_HEADER_BYTES);
-    let read = 0;
-    while (read < header.length) {
-      const n = await file.read(header.subarray(read));
-      if (n === null) break;
-      read += n;
-    }
-    const declared = read === header.length ? new DataView(header.buffer).getUint32(40, true) : 0;
-    total += Math.min(declared, (await file.stat()).size - WAV_HEADER_BYTES);
-  }
+  for (const name of await inputRecordings(dir)) total += await recordedBytes(`${dir}/${name}`);
   return total;
 }
 

@@ -105,20 +105,32 @@ export interface ResponseIds {
   previousItemId?: string | null;
 }
 
+/** `ids` with the defaults of those not given. */
+function withDefaults(ids: ResponseIds): Required<ResponseIds> {
+  return {
+    responseId: ids.responseId ?? "resp_test",
+    itemId: ids.itemId ?? "item_test",
+    previousItemId: ids.previousItemId ?? null,
+  };
+}
+
+/** Where the events of a response's one audio part point: its response and item, output 0, part 0. */
+function audioPart(ids: Required<ResponseIds>): Json {
+  return { response_id: ids.responseId, item_id: ids.itemId, output_index: 0, content_index: 0 };
+}
+
 /** A `response.output_audio.delta` of `audio` (PCM bytes, or base64 as it is sent). */
 export function audioDelta(
   audio: Uint8Array | string,
   eventId: string,
   ids: ResponseIds = {},
 ): Json {
+  const delta = typeof audio === "string" ? audio : encodeBase64(audio);
   return {
     type: "response.output_audio.delta",
     event_id: eventId,
-    response_id: ids.responseId ?? "resp_test",
-    item_id: ids.itemId ?? "item_test",
-    output_index: 0,
-    content_index: 0,
-    delta: typeof audio === "string" ? audio : encodeBase64(audio),
+    ...audioPart(withDefaults(ids)),
+    delta,
   };
 }
 
@@ -131,9 +143,8 @@ export function audioResponse(
   transcript = "",
   ids: ResponseIds = {},
 ): Json[] {
-  const responseId = ids.responseId ?? "resp_test";
-  const itemId = ids.itemId ?? "item_test";
-  const previousItemId = ids.previousItemId ?? null;
+  const all = withDefaults(ids);
+  const { responseId, itemId, previousItemId } = all;
   let n = 0;
   const eventId = () => `event_${responseId}_${n++}`;
   const part = { type: "audio", transcript };
@@ -152,7 +163,7 @@ export function audioResponse(
     status_details: null,
     output,
   });
-  const where = { response_id: responseId, item_id: itemId, output_index: 0, content_index: 0 };
+  const where = audioPart(all);
   const done = item("completed", [{ type: "output_audio", transcript }]);
   return [
     { type: "response.created", event_id: eventId(), response: response("in_progress", []) },
@@ -170,7 +181,7 @@ export function audioResponse(
       item: item("in_progress", []),
     },
     { type: "response.content_part.added", event_id: eventId(), ...where, part },
-    ...audio.map((chunk) => audioDelta(chunk, eventId(), { responseId, itemId })),
+    ...audio.map((chunk) => audioDelta(chunk, eventId(), all)),
     { type: "response.output_audio.done", event_id: eventId(), ...where },
     { type: "response.output_audio_transcript.done", event_id: eventId(), ...where, transcript },
     { type: "response.content_part.done", event_id: eventId(), ...where, part },

@@ -34,12 +34,6 @@ const MAX_SIGMA_SECONDS = 0.04;
 /** Kernel half-width in σ. */
 const KERNEL_SIGMAS = 2.5;
 
-/** Speech mask values, per contour frame. */
-export const SILENT = 0;
-export const SPEECH = 1;
-/** A gap in speech too short to be a pause: not silent, but no nucleus is looked for in it. */
-export const BRIDGED = 2;
-
 /** The contour of one turn, as {@linkcode SyllableCounter.count} reads it. */
 export interface Contour {
   /** Sum of squared (band-limited) samples per frame. */
@@ -55,6 +49,12 @@ export interface Contour {
   /** Whether a peak at `frame` falls on voiced speech. */
   isVoiced(frame: number): boolean;
 }
+
+/** Values of {@linkcode Contour.speech}, per contour frame. */
+export const SILENT = 0;
+export const SPEECH = 1;
+/** A gap in speech too short to be a pause: not silent, but no nucleus is looked for in it. */
+export const BRIDGED = 2;
 
 /** Counts syllable nuclei; holds its work buffers between calls. */
 export class SyllableCounter {

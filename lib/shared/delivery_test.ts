@@ -1,6 +1,6 @@
 import { deepEqual, equal, ok, throws } from "node:assert/strict";
 import fc from "fast-check";
-import { analyzeDelivery, type Delivery } from "./delivery.ts";
+import { analyzeDelivery, NO_DELIVERY } from "./delivery.ts";
 
 const RATE = 24000;
 
@@ -66,17 +66,6 @@ function concat(...parts: Float32Array[]): Float32Array {
 
 const silent = (rate: number, seconds: number) => new Float32Array(Math.round(rate * seconds));
 
-const NOTHING: Delivery = {
-  speechSeconds: 0,
-  syllables: 0,
-  syllablesPerSecond: 0,
-  pauses: 0,
-  longestPauseSeconds: 0,
-  loudnessDbfs: 0,
-  pitchHz: null,
-  pitchRangeSemitones: 0,
-};
-
 function near(actual: number, expected: number, tolerance: number, what: string): void {
   ok(
     Math.abs(actual - expected) <= tolerance,
@@ -84,16 +73,25 @@ function near(actual: number, expected: number, tolerance: number, what: string)
   );
 }
 
+Deno.test("NO_DELIVERY has every field of a measured turn, each 0 but a null pitch, frozen", () => {
+  const measured = analyzeDelivery(voiced(RATE, 1, () => 150), RATE);
+  deepEqual(Object.keys(NO_DELIVERY).sort(), Object.keys(measured).sort());
+  for (const [field, value] of Object.entries(NO_DELIVERY)) {
+    equal(value, field === "pitchHz" ? null : 0, field);
+  }
+  ok(Object.isFrozen(NO_DELIVERY));
+});
+
 Deno.test("analyzeDelivery() gives zeros and no pitch for empty, too short and silent input", () => {
-  deepEqual(analyzeDelivery(new Float32Array(0), RATE), NOTHING);
-  deepEqual(analyzeDelivery(new Float32Array(100), RATE), NOTHING);
-  deepEqual(analyzeDelivery(silent(RATE, 3), RATE), NOTHING);
+  deepEqual(analyzeDelivery(new Float32Array(0), RATE), NO_DELIVERY);
+  deepEqual(analyzeDelivery(new Float32Array(100), RATE), NO_DELIVERY);
+  deepEqual(analyzeDelivery(silent(RATE, 3), RATE), NO_DELIVERY);
   // Hiss at −80 dBFS is below the absolute floor.
-  deepEqual(analyzeDelivery(noise(RATE * 2, 1e-4), RATE), NOTHING);
+  deepEqual(analyzeDelivery(noise(RATE * 2, 1e-4), RATE), NO_DELIVERY);
   // A lone click is not speech.
   const click = silent(RATE, 1);
   click[RATE / 2] = 0.9;
-  deepEqual(analyzeDelivery(click, RATE), NOTHING);
+  deepEqual(analyzeDelivery(click, RATE), NO_DELIVERY);
 });
 
 Deno.test("analyzeDelivery() rejects a sample rate that is not positive and finite, and samples that are not a Float32Array", () => {

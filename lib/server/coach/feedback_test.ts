@@ -41,16 +41,10 @@ Deno.test("wordsPerMinute() converts syllables per second at 1.5 syllables a wor
 });
 
 Deno.test("paceOf() bands: slow < 120, comfortable 120–170, fast > 170", () => {
-  const table: [number, string][] = [
-    [80, "slow"],
-    [110, "slow"],
-    [120, "comfortable"],
-    [150, "comfortable"],
-    [170, "comfortable"],
-    [180, "fast"],
-    [240, "fast"],
-  ];
-  for (const [wpm, pace] of table) assert.equal(paceOf(wpm), pace, `${wpm} wpm`);
+  const bands = { slow: [80, 110], comfortable: [120, 150, 170], fast: [180, 240] };
+  for (const [pace, wpms] of Object.entries(bands)) {
+    for (const wpm of wpms) assert.equal(paceOf(wpm), pace, `${wpm} wpm`);
+  }
 });
 
 Deno.test("deliveryFeedback() leads with the measured pace and says the longest pause", () => {

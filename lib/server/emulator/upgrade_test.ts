@@ -5,7 +5,12 @@
 import { deepEqual, equal, match, notEqual, throws } from "node:assert/strict";
 import { defaultSession } from "../../shared/realtime/mod.ts";
 import { startEmulator } from "@/testing/emulator.ts";
-import { connectRealtime, openRealtime, type RealtimeClientOptions } from "@/testing/ws_client.ts";
+import {
+  connectRealtime,
+  type Json,
+  openRealtime,
+  type RealtimeClientOptions,
+} from "@/testing/ws_client.ts";
 import { handleRealtimeUpgrade } from "./upgrade.ts";
 
 Deno.test("handleRealtimeUpgrade() answers a plain HTTP request with 400 and a JSON error", async () => {
@@ -17,59 +22,59 @@ Deno.test("handleRealtimeUpgrade() answers a plain HTTP request with 400 and a J
   match(body.error.message, /connect with a WebSocket/);
 });
 
-Deno.test("handleRealtimeUpgrade() refuses the beta shape with 4000 after the 101", async (t) => {
+Deno.test("handleRealtimeUpgrade() refuses after the 101 with one error event, then closes 4000", async (t) => {
   await using emulator = startEmulator();
-  const cases: [string, RealtimeClientOptions][] = [
-    ["OpenAI-Beta header", {
-      headers: { Authorization: "Bearer sk-test", "OpenAI-Beta": "realtime=v1" },
-    }],
-    ["beta subprotocol", {
-      headers: {},
-      protocols: ["realtime", "openai-insecure-api-key.sk-test", "openai-beta.realtime-v1"],
-    }],
-  ];
-  for (const [name, options] of cases) {
-    await t.step(name, async () => {
-      const client = await connectRealtime(emulator.url, options);
-      const error = await client.next();
-      equal(error.type, "error");
-      deepEqual(error.error, {
-        type: "invalid_request_error",
-        code: "beta_api_shape_disabled",
-        message:
-          "The Realtime Beta API is no longer supported. Please use /v1/realtime for the GA API.",
+  const beta = {
+    code: "beta_api_shape_disabled",
+    message:
+      "The Realtime Beta API is no longer supported. Please use /v1/realtime for the GA API.",
+    param: null,
+  };
+  const cases: { name: string; connect: RealtimeClientOptions; error: Json }[] = [
+    {
+      name: "OpenAI-Beta header",
+      connect: { headers: { Authorization: "Bearer sk-test", "OpenAI-Beta": "realtime=v1" } },
+      error: beta,
+    },
+    {
+      name: "beta subprotocol",
+      connect: {
+        headers: {},
+        protocols: ["realtime", "openai-insecure-api-key.sk-test", "openai-beta.realtime-v1"],
+      },
+      error: beta,
+    },
+    {
+      name: "no model",
+      connect: { query: "" },
+      error: {
+        code: "missing_model",
+        message: "You must provide a model parameter, for example " +
+          "wss://api.openai.com/v1/realtime?model=gpt-realtime-1.5",
         param: null,
-        event_id: null,
-      });
-      deepEqual(await client.closed, {
-        code: 4000,
-        reason: "invalid_request_error.beta_api_shape_disabled",
-      });
+      },
+    },
+    {
+      name: "intent=transcription",
+      connect: { query: "intent=transcription" },
+      error: {
+        code: "invalid_value",
+        message: "The local Realtime emulator does not support transcription sessions " +
+          "(intent=transcription). Connect with ?model=gpt-realtime for a speech-to-speech session.",
+        param: "intent",
+      },
+    },
+  ];
+  for (const { name, connect, error } of cases) {
+    await t.step(name, async () => {
+      const client = await connectRealtime(emulator.url, connect);
+      const event = await client.next();
+      equal(event.type, "error");
+      deepEqual(event.error, { type: "invalid_request_error", ...error, event_id: null });
+      deepEqual(await client.closed, { code: 4000, reason: `invalid_request_error.${error.code}` });
       equal(client.received.length, 1);
     });
   }
-});
-
-Deno.test("handleRealtimeUpgrade() without a model sends missing_model and closes 4000", async () => {
-  await using emulator = startEmulator();
-  const client = await connectRealtime(emulator.url, { query: "" });
-  const error = await client.next();
-  equal(error.error.code, "missing_model");
-  equal(
-    error.error.message,
-    "You must provide a model parameter, for example wss://api.openai.com/v1/realtime?model=gpt-realtime-1.5",
-  );
-  deepEqual(await client.closed, { code: 4000, reason: "invalid_request_error.missing_model" });
-});
-
-Deno.test("handleRealtimeUpgrade() refuses intent=transcription clearly with 4000", async () => {
-  await using emulator = startEmulator();
-  const client = await connectRealtime(emulator.url, { query: "intent=transcription" });
-  const error = await client.next();
-  equal(error.error.code, "invalid_value");
-  equal(error.error.param, "intent");
-  match(error.error.message, /does not support transcription sessions/);
-  deepEqual(await client.closed, { code: 4000, reason: "invalid_request_error.invalid_value" });
 });
 
 Deno.test("handleRealtimeUpgrade() starts with session.created holding the GA default session", async () => {

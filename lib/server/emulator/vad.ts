@@ -117,11 +117,11 @@ const PERIODIC_FRAMES_ON = 3;
 const PRE_EMPHASIS = 0.9;
 /** DB added to the minimum-statistics floor to estimate the mean noise level. */
 const FLOOR_BIAS_DB = 3;
-/** Input samples converted to float per resampler call (50 ms). */
-const SLICE_SAMPLES = 1200;
-/** Level given to a frame of digital silence. */
+/** Input samples converted to float per resampler call: 50 ms. */
+const SLICE_SAMPLES = (WIRE_SAMPLE_RATE * 50) / 1000;
+/** Level given to a frame of digital silence, and the power below which a frame is silent. */
 const SILENT_DB = -100;
-const SILENT_POWER = 1e-10;
+const SILENT_POWER = 10 ** (SILENT_DB / 10);
 
 /** The gates derived from `threshold`; see the design notes at the top of the file. */
 interface Gates {

@@ -23,12 +23,10 @@ Deno.test("utcDay() and nextUtcMidnight() follow UTC, not the local zone", () =>
 Deno.test("BudgetStore.remaining(): a fresh day has the full budgets, and when they reset", async () => {
   using kv = await openStore(":memory:");
   const { now } = clockAt(AFTERNOON);
-  deepEqual(await new BudgetStore(kv, { now }).remaining("c"), {
-    client: 3600,
-    total: null,
-    seconds: 3600,
-    resetsAt: NEXT_MIDNIGHT,
-  });
+  deepEqual(
+    await new BudgetStore(kv, { now }).remaining("c"),
+    { client: 3600, total: null, seconds: 3600, resetsAt: NEXT_MIDNIGHT },
+  );
   deepEqual(
     await new BudgetStore(kv, { now, perClientMinutes: 0.5, totalMinutes: 120 }).remaining("c"),
     { client: 30, total: 7200, seconds: 30, resetsAt: NEXT_MIDNIGHT },
@@ -45,12 +43,10 @@ Deno.test("BudgetStore.spend() takes from the client's and the service's budgets
   const budgets = new BudgetStore(kv, { now, perClientMinutes: 10, totalMinutes: 15 });
   await budgets.spend("alice", 90.25);
   await budgets.spend("bob", 300);
-  deepEqual(await budgets.remaining("alice"), {
-    client: 509.75,
-    total: 509.75,
-    seconds: 509.75,
-    resetsAt: NEXT_MIDNIGHT,
-  });
+  deepEqual(
+    await budgets.remaining("alice"),
+    { client: 509.75, total: 509.75, seconds: 509.75, resetsAt: NEXT_MIDNIGHT },
+  );
   const bob = await budgets.remaining("bob");
   equal(bob.client, 300);
   equal(bob.total, 509.75);
@@ -83,19 +79,15 @@ Deno.test("BudgetStore: a new UTC day starts afresh", async () => {
   const clock = clockAt(NEXT_MIDNIGHT - 30_000);
   const budgets = new BudgetStore(kv, { now: clock.now, perClientMinutes: 1, totalMinutes: 2 });
   await budgets.spend("c", 45);
-  deepEqual(await budgets.remaining("c"), {
-    client: 15,
-    total: 75,
-    seconds: 15,
-    resetsAt: NEXT_MIDNIGHT,
-  });
+  deepEqual(
+    await budgets.remaining("c"),
+    { client: 15, total: 75, seconds: 15, resetsAt: NEXT_MIDNIGHT },
+  );
   clock.t = NEXT_MIDNIGHT + 10_000;
-  deepEqual(await budgets.remaining("c"), {
-    client: 60,
-    total: 120,
-    seconds: 60,
-    resetsAt: NEXT_MIDNIGHT + 86_400_000,
-  });
+  deepEqual(
+    await budgets.remaining("c"),
+    { client: 60, total: 120, seconds: 60, resetsAt: NEXT_MIDNIGHT + 86_400_000 },
+  );
 });
 
 Deno.test("BudgetStore: spent minutes survive a restart (file KV), and the keys expire", async () => {
@@ -112,12 +104,10 @@ Deno.test("BudgetStore: spent minutes survive a restart (file KV), and the keys 
 
     using again = await openStore(path);
     const budgets = new BudgetStore(again, { now: clock.now, totalMinutes: 100 });
-    deepEqual(await budgets.remaining("203.0.113.9"), {
-      client: 3000,
-      total: 5400,
-      seconds: 3000,
-      resetsAt: NEXT_MIDNIGHT,
-    });
+    deepEqual(
+      await budgets.remaining("203.0.113.9"),
+      { client: 3000, total: 5400, seconds: 3000, resetsAt: NEXT_MIDNIGHT },
+    );
     const clientRow = readKvRow(path, ["budget", "2026-11-26", "client", "203.0.113.9"]);
     const expiresAt = clientRow?.expiresAt ?? null;
     ok(expiresAt !== null, "the client's counter expires");

@@ -23,8 +23,6 @@ import {
   readBoolean,
   readDiscriminator,
   readEnum,
-  type Reader,
-  type Readers,
   readFields,
   readInteger,
   readObject,
@@ -32,6 +30,7 @@ import {
   readStringMax,
   unknownParameter,
 } from "./readers.ts";
+import type { Reader, Readers } from "./readers.ts";
 import type { ResponseCreateParams } from "./responses.ts";
 import {
   readAudioFormat,

@@ -21,8 +21,6 @@ import {
   readDecimal,
   readDiscriminator,
   readEnum,
-  type Reader,
-  type Readers,
   readFields,
   readInteger,
   readJson,
@@ -32,6 +30,7 @@ import {
   readStringMap,
   readStringMax,
 } from "./readers.ts";
+import type { Reader, Readers } from "./readers.ts";
 import {
   type AudioFormatUpdate,
   type FunctionTool,

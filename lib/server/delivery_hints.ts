@@ -12,7 +12,7 @@
  * ## The tap
  *
  * The PCM16 of every forwarded append (decoded once, by the admission, as for the recording)
- * is copied into a ring of the last {@linkcode HINT_WINDOW_SECONDS} seconds (2.9 MB at 24 kHz,
+ * is copied into a ring of the last {@linkcode HINT_WINDOW_SECONDS} seconds (1.4 MB at 24 kHz,
  * allocated at the first append, nothing per frame after that). The ring is indexed by the
  * input buffer's audio clock: milliseconds of audio appended since the session's first append,
  * the clock of the service's `audio_start_ms` and `audio_end_ms`.
@@ -66,8 +66,12 @@ import { pcm16ToFloatInto } from "@/lib/shared/pcm16.ts";
 import type { Logger } from "./log.ts";
 import type { UpstreamEvent } from "./upstream_event.ts";
 
-/** Seconds of forwarded audio kept: the longest span measured. */
-export const HINT_WINDOW_SECONDS = 60;
+/**
+ * Seconds of forwarded audio kept: the longest span measured. 30 s covers a coaching turn (a
+ * rehearsed answer or a paragraph of a talk) while keeping each relayed session at 1.4 MB; a
+ * longer turn is measured on its last 30 s.
+ */
+export const HINT_WINDOW_SECONDS = 30;
 /** A turn with less speech than this (seconds) gets no note. */
 export const MIN_NOTE_SPEECH_SECONDS = 1;
 /** The last this many notes are known by their ids (their answers come within a second). */

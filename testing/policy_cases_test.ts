@@ -1,7 +1,13 @@
 import { equal, ok } from "node:assert/strict";
 import { parseClientEvent } from "@/lib/shared/realtime/mod.ts";
 import { checkClientEvent } from "@/lib/server/relay_policy.ts";
-import { REFUSED_TYPES, RESPONSE_FIELDS, SESSION_FIELDS } from "./policy_cases.ts";
+import {
+  REFUSED_ITEMS,
+  REFUSED_TYPES,
+  RESPONSE_FIELDS,
+  SESSION_FIELDS,
+  typedItem,
+} from "./policy_cases.ts";
 
 /** Every case as the event a browser would send. */
 function cases(): [string, Record<string, unknown>][] {
@@ -17,6 +23,12 @@ function cases(): [string, Record<string, unknown>][] {
     ...Object.entries(REFUSED_TYPES).map(([type, fields]): [string, Record<string, unknown>] => [
       type,
       { type, ...fields },
+    ]),
+    ...Object.entries(REFUSED_ITEMS).map((
+      [name, { fields }],
+    ): [string, Record<string, unknown>] => [
+      `conversation.item.create: ${name}`,
+      { type: "conversation.item.create", ...fields },
     ]),
   ];
 }
@@ -38,4 +50,19 @@ Deno.test("the relay's policy refuses every case", () => {
     ok(refusal !== null, `${name} passes the policy`);
     equal(typeof refusal?.param, "string", name);
   }
+});
+
+Deno.test("each refused item names its field, and a typed message itself passes", () => {
+  for (const [name, { fields, param }] of Object.entries(REFUSED_ITEMS)) {
+    const parsed = parseClientEvent(
+      JSON.stringify({ type: "conversation.item.create", ...fields }),
+    );
+    if (!parsed.ok) throw new Error(`${name} does not parse`);
+    equal(checkClientEvent(parsed.event)?.param, param, name);
+  }
+  const typed = parseClientEvent(
+    JSON.stringify({ type: "conversation.item.create", item: typedItem("Hello coach") }),
+  );
+  ok(typed.ok);
+  equal(checkClientEvent(typed.event), null);
 });

@@ -25,7 +25,9 @@ export interface TestServerOptions {
 
 /**
  * Starts the app with `env` as its environment (over `PORT=0`, `HOSTNAME=127.0.0.1`,
- * `LOG_LEVEL=debug` and `KV_PATH=:memory:`); `await using` shuts it down.
+ * `LOG_LEVEL=debug`, `KV_PATH=:memory:` and `LOCAL_COACH=echo`: the wire tests count on the
+ * echo; a test of the delivery coach sets `LOCAL_COACH=delivery`); `await using` shuts it
+ * down.
  */
 export async function startTestServer(
   env: Record<string, string> = {},
@@ -37,6 +39,7 @@ export async function startTestServer(
     HOSTNAME: "127.0.0.1",
     LOG_LEVEL: "debug",
     KV_PATH: ":memory:",
+    LOCAL_COACH: "echo",
     ...env,
   });
   const server = await startApp(config, { logSink: (line) => logs.push(line), kv: options.kv });

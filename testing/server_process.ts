@@ -104,7 +104,8 @@ export interface ServerProcessOptions {
 
 /**
  * Starts `deno run main.ts` with `env` (PORT=0, HOSTNAME=127.0.0.1, LOG_LEVEL=info,
- * KV_PATH=:memory: unless given) and resolves once it logs that it listens.
+ * KV_PATH=:memory:, LOCAL_COACH=echo unless given: the tests count on the echo) and resolves
+ * once it logs that it listens.
  *
  * @throws {Error} when the process exits or stays silent for 30 s before listening
  */
@@ -126,6 +127,7 @@ export async function startServerProcess(
       HOSTNAME: "127.0.0.1",
       LOG_LEVEL: "info",
       KV_PATH: ":memory:",
+      LOCAL_COACH: "echo",
       ...env,
     },
     stdin: "null",

@@ -84,6 +84,7 @@ class EmulatorLink implements UpstreamLink {
     }, {
       model: target.model,
       sessionSeconds: target.sessionSeconds,
+      ...(target.coach !== undefined ? { coach: target.coach } : {}),
       ...(options.speedup !== undefined ? { speedup: options.speedup } : {}),
       ...(options.log ? { log: options.log } : {}),
       createVad: (vadOptions) => VoiceActivityDetector.create(vadOptions),

@@ -8,7 +8,9 @@
  * whatever reaches the upstream, so anything that could turn the coach into a general-purpose
  * model (instructions, tools, text output, out-of-band responses, extra input items, metadata)
  * is refused. What the page needs passes: audio, push-to-talk (commit, clear, an empty
- * `response.create`, cancel), barge-in (truncate) and switching turn detection.
+ * `response.create`, cancel), barge-in (truncate), switching turn detection, and a typed
+ * message: one user `input_text` item of at most `MAX_TYPED_TEXT_CHARS`, nothing else
+ * (`typedItemProblem()`).
  *
  * The rules run on the event as the shared parser read it (last of any duplicated key wins,
  * as in `JSON.parse`): the parser has already refused fields GA does not know, so the lists
@@ -16,7 +18,7 @@
  *
  * @module
  */
-import { COACH_TURN_DETECTION } from "@/lib/shared/coach_session.ts";
+import { COACH_TURN_DETECTION, MAX_TYPED_TEXT_CHARS } from "@/lib/shared/coach_session.ts";
 import { BYTES_PER_MS, WIRE_SAMPLE_RATE } from "@/lib/shared/audio_format.ts";
 import type { ClientEvent } from "@/lib/shared/realtime/mod.ts";
 import type { Config, Rate } from "./config.ts";
@@ -40,6 +42,8 @@ export const ALLOWED_FIELDS: Readonly<Record<string, ReadonlySet<string>>> = {
   // `response` only when empty: see checkClientEvent().
   "response.create": new Set(["type", "event_id", "response"]),
   "response.cancel": new Set(["type", "event_id", "response_id"]),
+  // `item` only as a typed user message: see typedItemProblem().
+  "conversation.item.create": new Set(["type", "event_id", "item"]),
   // `session` only with the fields of SESSION_UPDATE_PATHS.
   "session.update": new Set(["type", "event_id", "session"]),
 };
@@ -91,6 +95,10 @@ export function checkClientEvent(event: ClientEvent | Record<string, unknown>): 
       };
     }
   }
+  if (type === "conversation.item.create") {
+    const problem = typedItemProblem(record.item);
+    if (problem) return problem;
+  }
   if (type === "session.update") {
     const field = disallowedSessionField(record.session);
     if (field) {
@@ -119,6 +127,57 @@ export function disallowedSessionField(session: unknown): string | null {
         if (inputKey !== "turn_detection") return `session.audio.input.${inputKey}`;
       }
     }
+  }
+  return null;
+}
+
+/** The one item shape a browser may create, for the refusals' wording. */
+const TYPED_ITEM_SHAPE =
+  '{type:"message", role:"user", content:[{type:"input_text", text}]} with 1 to ' +
+  `${MAX_TYPED_TEXT_CHARS} characters of text`;
+
+/**
+ * Why a browser's `conversation.item.create` item is refused, or null for a typed message:
+ * exactly `{type: "message", role: "user", content: [{type: "input_text", text}]}` with
+ * non-blank `text` of at most `MAX_TYPED_TEXT_CHARS` (no id, status or other part).
+ */
+export function typedItemProblem(item: unknown): Refusal | null {
+  const refuse = (param: string, why: string): Refusal => ({
+    param,
+    message: `Cannot forward 'conversation.item.create' with '${param}': ${why}; ` +
+      `send only a typed message, ${TYPED_ITEM_SHAPE}`,
+  });
+  if (!isObject(item)) return refuse("item", "the item is not an object");
+  if (item.type !== "message") return refuse("item.type", "only a message may be created");
+  if (item.role !== "user") return refuse("item.role", "only the user's own message is allowed");
+  for (const key of Object.keys(item)) {
+    if (key !== "type" && key !== "role" && key !== "content") {
+      return refuse(`item.${key}`, "the relay sets no other field of an item");
+    }
+  }
+  const content = item.content;
+  if (!Array.isArray(content) || content.length !== 1) {
+    return refuse("item.content", "a typed message has exactly one part");
+  }
+  const part = content[0];
+  if (!isObject(part)) return refuse("item.content[0]", "the part is not an object");
+  if (part.type !== "input_text") {
+    return refuse("item.content[0].type", "only typed text (input_text) may be sent");
+  }
+  for (const key of Object.keys(part)) {
+    if (key !== "type" && key !== "text") {
+      return refuse(`item.content[0].${key}`, "an input_text part holds only its text");
+    }
+  }
+  const text = part.text;
+  if (typeof text !== "string" || text.trim() === "") {
+    return refuse("item.content[0].text", "the message is empty");
+  }
+  if (text.length > MAX_TYPED_TEXT_CHARS) {
+    return refuse(
+      "item.content[0].text",
+      `the message has ${text.length} characters, more than ${MAX_TYPED_TEXT_CHARS}`,
+    );
   }
   return null;
 }

@@ -8,7 +8,14 @@ import {
   coachSessionUpdate,
   SessionLimits,
 } from "./relay_policy.ts";
-import { REFUSED_TYPES, RESPONSE_FIELDS, SESSION_FIELDS } from "@/testing/policy_cases.ts";
+import { MAX_TYPED_TEXT_CHARS } from "@/lib/shared/coach_session.ts";
+import {
+  REFUSED_ITEMS,
+  REFUSED_TYPES,
+  RESPONSE_FIELDS,
+  SESSION_FIELDS,
+  typedItem,
+} from "@/testing/policy_cases.ts";
 
 /** Parses like the relay, then asks the policy. */
 function decide(event: Record<string, unknown>) {
@@ -71,11 +78,18 @@ Deno.test("checkClientEvent() passes what the page sends", () => {
     { type: "response.cancel" },
     { type: "response.cancel", response_id: "resp_1" },
     { type: "conversation.item.truncate", item_id: "item_1", content_index: 0, audio_end_ms: 900 },
+    { type: "conversation.item.create", item: typedItem("How do I sound?") },
+    {
+      type: "conversation.item.create",
+      event_id: "t1",
+      item: typedItem("x".repeat(MAX_TYPED_TEXT_CHARS)),
+    },
   ];
   for (const event of page) equal(decide(event), null, event.type);
   deepEqual(
     [...ALLOWED_EVENTS].sort(),
     [
+      "conversation.item.create",
       "conversation.item.truncate",
       "input_audio_buffer.append",
       "input_audio_buffer.clear",
@@ -84,6 +98,47 @@ Deno.test("checkClientEvent() passes what the page sends", () => {
       "response.create",
       "session.update",
     ],
+  );
+});
+
+Deno.test("checkClientEvent() lets through only a typed user message, naming the field it refuses", () => {
+  for (const [name, { fields, param }] of Object.entries(REFUSED_ITEMS)) {
+    const refusal = decide({ type: "conversation.item.create", ...fields });
+    equal(refusal?.param, param, name);
+    match(
+      refusal!.message,
+      /^Cannot forward 'conversation\.item\.create' with '.+': .+/,
+    );
+  }
+  const long = decide({
+    type: "conversation.item.create",
+    item: typedItem("x".repeat(MAX_TYPED_TEXT_CHARS + 1)),
+  });
+  match(long!.message, new RegExp(`${MAX_TYPED_TEXT_CHARS + 1} characters, more than`));
+  // Shapes the parser would not pass, checked as they are (defence in depth).
+  const item = typedItem("hi");
+  equal(
+    checkClientEvent({ type: "conversation.item.create", item: "hi" })?.param,
+    "item",
+  );
+  equal(
+    checkClientEvent({ type: "conversation.item.create", item: { ...item, content: [7] } })
+      ?.param,
+    "item.content[0]",
+  );
+  equal(
+    checkClientEvent({
+      type: "conversation.item.create",
+      item: { ...item, content: [{ type: "input_text", text: "a", extra: 1 }] },
+    })?.param,
+    "item.content[0].extra",
+  );
+  equal(
+    checkClientEvent({
+      type: "conversation.item.create",
+      item: { ...item, content: [{ type: "input_text", text: 5 }] },
+    })?.param,
+    "item.content[0].text",
   );
 });
 

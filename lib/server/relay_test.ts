@@ -139,7 +139,7 @@ Deno.test("relay: events outside the allow-list get an error with the event_id e
   client.send({
     type: "conversation.item.create",
     event_id: "evt_item",
-    item: { type: "message", role: "user", content: [{ type: "input_text", text: "hi" }] },
+    item: { type: "message", role: "system", content: [{ type: "input_text", text: "hi" }] },
   });
   const notAllowed = await client.next("error");
   equal(notAllowed.error.code, "relay_event_not_allowed");

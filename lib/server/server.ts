@@ -9,6 +9,7 @@
 import { readAssets } from "@/framework/builder.ts";
 import { type Config, configSecrets, describeConfig } from "./config.ts";
 import { AccessCodes } from "./access.ts";
+import { holdCoachVoice } from "./coach/voice.ts";
 import { clientLimiter } from "./client_limits.ts";
 import { openPublicEmulator } from "./emulator/public.ts";
 import { Health } from "./health.ts";
@@ -105,6 +106,8 @@ export async function startServer(
     }),
     assets,
   };
+  // The local coach's voice: one worker for every session, started by the first that speaks.
+  const voice = holdCoachVoice();
   let server: ReturnType<typeof serveResilient>;
   try {
     const handler = app(state);
@@ -127,6 +130,7 @@ export async function startServer(
       },
     });
   } catch (error) {
+    voice.release();
     store.close();
     throw error;
   }
@@ -147,6 +151,7 @@ export async function startServer(
     async shutdown() {
       await state.sessions.shutdown("Server is shutting down; reconnect in a moment");
       await server.shutdown();
+      voice.release();
       store.close();
     },
     finished: server.finished,

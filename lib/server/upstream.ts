@@ -40,6 +40,11 @@ export interface LocalTarget {
   model: string;
   /** The emulated session's lifetime (`EMULATOR_SESSION_SECONDS`). */
   sessionSeconds: number;
+  /**
+   * What the emulator answers each user turn with (`LOCAL_COACH`).
+   * @default {"echo"}
+   */
+  coach?: Config["localCoach"];
 }
 
 /** Where the relay's second leg goes. */
@@ -139,6 +144,7 @@ export function upstreamTarget(config: Readonly<Config>): UpstreamTarget {
         kind: "local",
         model: config.model,
         sessionSeconds: config.emulatorSessionSeconds,
+        coach: config.localCoach,
       };
     default: {
       const unknown: never = config.upstream;

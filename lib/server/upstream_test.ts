@@ -42,7 +42,12 @@ Deno.test("upstreamTarget() points local mode at the in-process emulator: no URL
   const target = upstreamTarget(
     loadConfig({ REALTIME_MODEL: "gpt-realtime-mini", EMULATOR_SESSION_SECONDS: "90" }),
   );
-  deepEqual(target, { kind: "local", model: "gpt-realtime-mini", sessionSeconds: 90 });
+  deepEqual(target, {
+    kind: "local",
+    model: "gpt-realtime-mini",
+    sessionSeconds: 90,
+    coach: "delivery",
+  });
 });
 
 /**

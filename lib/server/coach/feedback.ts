@@ -19,7 +19,8 @@ The words-a-minute figure, the pace bands and the monotone line are in
  * - Loudness steadiness belongs to the delivery card; it is not spoken here.
  *
  * A turn with no speech, or too little to measure a pace (under 4 syllables or 1 s), gets a
- * short prompt to try again.
+ * short prompt to try again; a typed turn gets {@linkcode TYPED_TURN}, an invitation to say it
+ * aloud.
  *
  * @module
  */
@@ -54,6 +55,9 @@ export const NO_SPEECH =
   "I didn't hear any speech that time. Try again, a little closer to the microphone.";
 /** Said when the turn was too short to measure. */
 export const TOO_SHORT = "That was too short for me to measure your pace. Try a sentence or two.";
+/** Said to a typed turn: text has no delivery to measure, so the coach asks to hear it. */
+export const TYPED_TURN = "Typed words have no pace, pauses or pitch for me to measure. " +
+  "Try saying that aloud, and I will tell you how it sounded.";
 
 const PACE_WORDS: Record<Pace, string> = {
   slow: "a little slow, so try picking up the pace",

@@ -167,14 +167,26 @@ Deno.test("SpeechSynth stops an idle worker and restarts it on demand", async ()
 });
 
 Deno.test("SpeechSynth says what to do without read access to the voice data, and works with raw imports", async () => {
+  const root = new URL("../../../", import.meta.url);
   const script = `import { SpeechSynth } from "@/lib/server/coach/speech.ts";
     using synth = new SpeechSynth();
     try { await synth.synthesize("Hi."); console.log("spoke"); }
     catch (error) { console.log(String(error)); }`;
+  // The project's deno.json turns raw imports on; a copy without them shows the other path.
+  const project = JSON.parse(await Deno.readTextFile(new URL("deno.json", root)));
+  const dir = await Deno.makeTempDir({ prefix: "speech_no_raw_" });
+  const bare = `${dir}/deno.json`;
+  await Deno.writeTextFile(
+    bare,
+    JSON.stringify({
+      imports: { ...project.imports, "@/": root.href },
+      unstable: project.unstable.filter((name: string) => name !== "raw-imports"),
+    }),
+  );
   async function run(...flags: string[]): Promise<string> {
     const child = new Deno.Command(Deno.execPath(), {
       args: ["run", "--allow-read=.", "--allow-env", ...flags, "-"],
-      cwd: new URL("../../../", import.meta.url),
+      cwd: root,
       stdin: "piped",
       stdout: "piped",
       stderr: "piped",
@@ -185,12 +197,18 @@ Deno.test("SpeechSynth says what to do without read access to the voice data, an
     const { stdout } = await child.output();
     return new TextDecoder().decode(stdout).trim();
   }
-  // `deno task start` reads only the project: the npm cache is out of reach.
-  assert.match(
-    await run(),
-    /^Error: Cannot load eSpeak NG's voice data: no read access to .*espeak-ng\.data; allow reading it \(--allow-read\) or run with --unstable-raw-imports$/,
-  );
-  assert.equal(await run("--unstable-raw-imports"), "spoke");
+  try {
+    // `deno task start` reads only the project: the npm cache is out of reach.
+    assert.match(
+      await run(`--config=${bare}`, "--no-lock"),
+      /^Error: Cannot load eSpeak NG's voice data: no read access to .*espeak-ng\.data; allow reading it \(--allow-read\) or run with --unstable-raw-imports$/,
+    );
+    assert.equal(await run(`--config=${bare}`, "--no-lock", "--unstable-raw-imports"), "spoke");
+    assert.ok(project.unstable.includes("raw-imports"), "deno.json turns raw imports on");
+    assert.equal(await run(), "spoke");
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });
 
 Deno.test("synthesize() speaks once and leaves nothing running", async () => {

@@ -16,6 +16,7 @@
 import { BYTES_PER_MS } from "../../shared/audio_format.ts";
 import { newId } from "../../shared/ids.ts";
 import type { Item } from "../../shared/realtime/mod.ts";
+import type { UserTurn } from "../coach/local_coach.ts";
 
 /** 6 MiB: about 2.2 minutes of 24 kHz PCM16 kept per session (the last turns and replies). */
 export const MAX_CONVERSATION_AUDIO_BYTES = 6 * 1024 * 1024;
@@ -126,13 +127,15 @@ export class Conversation {
     return true;
   }
 
-  /** The most recent user message with audio whose bytes are kept, and that audio. */
-  lastUserAudio(): { item: Item; audio: Uint8Array } | undefined {
+  /**
+   * The most recent user message a reply can answer: its typed text (the `input_text` parts
+   * joined) or its audio; user messages with neither (audio dropped past the cap) are skipped.
+   */
+  lastUserTurn(): UserTurn | undefined {
     for (let i = this.#order.length - 1; i >= 0; i--) {
       const stored = this.#items.get(this.#order[i])!;
-      if (stored.item.type !== "message" || stored.item.role !== "user") continue;
-      const audio = stored.audio.find((bytes) => bytes !== null && bytes.length > 0);
-      if (audio) return { item: stored.item, audio };
+      const turn = userTurnOf(stored);
+      if (turn) return turn;
     }
     return undefined;
   }
@@ -165,4 +168,14 @@ export class Conversation {
       }
     }
   }
+}
+
+/** What a stored user message says: its typed text, else its kept audio; undefined otherwise. */
+export function userTurnOf(stored: StoredItem): UserTurn | undefined {
+  const item = stored.item;
+  if (item.type !== "message" || item.role !== "user") return undefined;
+  const text = item.content.flatMap((part) => part.type === "input_text" ? [part.text] : []);
+  if (text.length > 0) return { type: "text", text: text.join("\n") };
+  const pcm = stored.audio.find((bytes) => bytes !== null && bytes.length > 0);
+  return pcm ? { type: "audio", pcm } : undefined;
 }

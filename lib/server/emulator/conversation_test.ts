@@ -29,14 +29,28 @@ Deno.test("Conversation.insert() places items and reports the previous id", () =
   equal(conversation.previousId("a"), "c");
 });
 
-Deno.test("Conversation.lastUserAudio() finds the newest user audio", () => {
+Deno.test("Conversation.lastUserTurn() finds the newest typed text or kept user audio", () => {
   const conversation = new Conversation();
-  equal(conversation.lastUserAudio(), undefined);
-  conversation.insert(user("a"), [new Uint8Array(96)]);
-  conversation.insert(user("b"), [new Uint8Array(48)]);
+  equal(conversation.lastUserTurn(), undefined);
+  const a = new Uint8Array(96);
+  const b = new Uint8Array(48);
+  conversation.insert(user("a"), [a]);
+  conversation.insert(user("b"), [b]);
   conversation.insert(user("c"), [null]);
-  equal(conversation.lastUserAudio()?.item.id, "b");
+  deepEqual(conversation.lastUserTurn(), { type: "audio", pcm: b });
   equal(conversation.userAudioMs(), 3);
+  conversation.insert({
+    id: "t",
+    object: "realtime.item",
+    type: "message",
+    status: "completed",
+    role: "user",
+    content: [{ type: "input_text", text: "one" }, { type: "input_text", text: "two" }],
+  }, [null, null]);
+  deepEqual(conversation.lastUserTurn(), { type: "text", text: "one\ntwo" });
+  conversation.delete("t");
+  conversation.delete("b");
+  equal(conversation.lastUserTurn()?.type, "audio");
 });
 
 Deno.test("Conversation drops the oldest audio bytes past the cap but keeps their length", () => {

@@ -13,6 +13,7 @@
  *
  * @module
  */
+import type { LocalCoachMode } from "../coach/local_coach.ts";
 import type { Config } from "../config.ts";
 import { handleRealtimeUpgrade } from "./upgrade.ts";
 
@@ -29,6 +30,11 @@ export interface PublicEmulatorOptions {
    * @default {3600}
    */
   sessionSeconds?: number;
+  /**
+   * What the coach answers each user turn with (`LOCAL_COACH`).
+   * @default {"echo"}
+   */
+  coach?: LocalCoachMode;
   /** Structured logger (debug). */
   log?: (msg: string, fields?: Record<string, unknown>) => void;
 }
@@ -83,6 +89,7 @@ export class PublicEmulator {
     this.#perClient.set(client, held + 1);
     const response = handleRealtimeUpgrade(req, {
       sessionSeconds: this.#options.sessionSeconds,
+      coach: this.#options.coach,
       maxEventBytes: this.#options.maxEventBytes,
       log: this.#options.log,
       onClose: () => this.#release(client),
@@ -181,6 +188,7 @@ export function openPublicEmulator(
     | "maxEventBytes"
     | "emulatorSessionSeconds"
     | "logLevel"
+    | "localCoach"
   >,
   options: OpenPublicEmulatorOptions = {},
 ): PublicEmulator | null {
@@ -200,6 +208,7 @@ export function openPublicEmulator(
     maxSessionsPerClient: config.maxSessionsPerClient,
     maxEventBytes: config.maxEventBytes,
     sessionSeconds: config.emulatorSessionSeconds,
+    coach: config.localCoach,
     ...(options.log ? { log: options.log } : {}),
   });
 }

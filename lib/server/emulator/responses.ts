@@ -1,7 +1,8 @@
 /**
- * The emulator's "echo coach" response: it plays the user's last utterance back as
- * `response.output_audio.delta` chunks with an honest transcript ("(local echo of 1.8 s of
- * your speech)"), in the GA event order of docs/protocol.md §8.1 steps 7–16.
+ * The emulator's responses, in the GA event order of docs/protocol.md §8.1 steps 7–16: the
+ * "echo coach" plays the user's last utterance back as `response.output_audio.delta` chunks
+ * with an honest transcript ("(local echo of 1.8 s of your speech)"); the delivery coach's
+ * words (`coach/local_coach.ts`) go out the same way once its voice has synthesized them.
  *
  * Deltas are paced with one timer, `speedup` times faster than real time (the real service
  * also streams ahead of playback), and stop at once on {@linkcode EchoResponse.cancel}. The
@@ -43,9 +44,13 @@ export type CancelReason = "turn_detected" | "client_cancelled";
 
 /** What to say and play. */
 export interface EchoContent {
-  /** 24 kHz mono PCM16 to play (empty for text responses). */
-  audio: Uint8Array;
-  /** The assistant transcript (or text). */
+  /**
+   * 24 kHz mono PCM16 to play (empty for text responses), or its promise while it is being
+   * synthesized: the response then opens at once and its deltas begin when the audio is
+   * there. The promise must not reject (no audio: resolve to an empty array).
+   */
+  audio: Uint8Array | Promise<Uint8Array>;
+  /** The assistant transcript (or text): exactly the words of the audio. */
   text: string;
 }
 
@@ -66,7 +71,10 @@ export function echoTranscript(audioMs: number | null, modality: "audio" | "text
  * What the echo coach answers: the user's audio played back, or, when there is none, a
  * short quiet 440 Hz tone.
  */
-export function echoContent(userAudio: Uint8Array | null, modality: "audio" | "text"): EchoContent {
+export function echoContent(
+  userAudio: Uint8Array | null,
+  modality: "audio" | "text",
+): EchoContent & { audio: Uint8Array } {
   const audioMs = userAudio && userAudio.length > 0 ? userAudio.length / BYTES_PER_MS : null;
   const text = echoTranscript(audioMs, modality);
   if (modality === "text") return { audio: new Uint8Array(0), text };
@@ -158,7 +166,9 @@ type Unsent<T> = T extends ServerEvent ? Omit<T, "event_id"> : never;
 
 /**
  * One response: construct, {@linkcode start}, then it finishes by itself or by
- * {@linkcode cancel}; {@linkcode dispose} stops it silently (the socket is gone).
+ * {@linkcode cancel}; {@linkcode dispose} stops it silently (the socket is gone). With audio
+ * still being synthesized, `start()` sends the opening events and the deltas follow once the
+ * audio is there; a cancel meanwhile ends the response without any.
  */
 export class EchoResponse {
   readonly id: string = newId("resp");
@@ -166,8 +176,9 @@ export class EchoResponse {
   #options: EchoResponseOptions;
   #hooks: EchoResponseHooks;
   #item: AssistantMessageItem;
-  #audioChunks: Uint8Array[];
-  #textPieces: string[];
+  #audio: Uint8Array = new Uint8Array(0);
+  #audioChunks: Uint8Array[] = [];
+  #textPieces: string[] = [];
   #next = 0;
   #sentAudioBytes = 0;
   #sentText = "";
@@ -190,16 +201,9 @@ export class EchoResponse {
       role: "assistant",
       content: [],
     };
-    const chunkBytes = CHUNK_MS * BYTES_PER_MS;
-    const audio = this.#isAudio ? options.content.audio : new Uint8Array(0);
-    this.#audioChunks = [];
-    for (let offset = 0; offset < audio.length; offset += chunkBytes) {
-      this.#audioChunks.push(audio.subarray(offset, offset + chunkBytes));
-    }
-    const ticks = this.#isAudio
-      ? Math.max(1, this.#audioChunks.length)
-      : Math.max(1, (options.content.text.match(/\S+/g) ?? []).length);
-    this.#textPieces = splitText(options.content.text, ticks);
+    const { audio } = options.content;
+    if (!this.#isAudio) this.#load(new Uint8Array(0));
+    else if (audio instanceof Uint8Array) this.#load(audio);
   }
 
   /** Whether the response is still producing deltas. */
@@ -214,7 +218,7 @@ export class EchoResponse {
 
   /** The 24 kHz PCM16 actually sent so far (what the item holds). */
   get sentAudio(): Uint8Array {
-    return this.#options.content.audio.subarray(0, this.#sentAudioBytes);
+    return this.#audio.subarray(0, this.#sentAudioBytes);
   }
 
   /** Sends steps 7–10 of docs/protocol.md §8.1 and schedules the deltas. */
@@ -228,7 +232,14 @@ export class EchoResponse {
       ...this.#contentIds(),
       part: this.#isAudio ? { type: "audio", transcript: "" } : { type: "text", text: "" },
     });
-    this.#schedule();
+    if (this.#textPieces.length > 0) return this.#schedule();
+    (this.#options.content.audio as Promise<Uint8Array>).then((audio) => {
+      if (!this.active) return;
+      this.#load(audio);
+      // Pacing starts when the audio is there, as a service streams as it generates.
+      this.#startedAt = performance.now();
+      this.#schedule();
+    });
   }
 
   /** Stops at once and reports `cancelled` with `reason`. No-op once finished. */
@@ -246,6 +257,20 @@ export class EchoResponse {
 
   get #isAudio(): boolean {
     return this.#options.modalities[0] === "audio";
+  }
+
+  /** Cuts `audio` into deltas and the text into as many pieces (one per word for text). */
+  #load(audio: Uint8Array): void {
+    const chunkBytes = CHUNK_MS * BYTES_PER_MS;
+    this.#audio = audio;
+    for (let offset = 0; offset < audio.length; offset += chunkBytes) {
+      this.#audioChunks.push(audio.subarray(offset, offset + chunkBytes));
+    }
+    const text = this.#options.content.text;
+    const ticks = this.#isAudio
+      ? Math.max(1, this.#audioChunks.length)
+      : Math.max(1, (text.match(/\S+/g) ?? []).length);
+    this.#textPieces = splitText(text, ticks);
   }
 
   #send(event: Unsent<ServerEvent>): void {

@@ -165,3 +165,30 @@ Deno.test("EchoResponse.dispose() sends nothing more", async () => {
   equal(sent.length, count);
   throws(() => new EchoResponse(options({ speedup: 0 }), {} as never), RangeError);
 });
+
+Deno.test("EchoResponse with audio still being synthesized opens at once, then streams it; a cancel meanwhile ends it without audio", async () => {
+  const audio = Promise.withResolvers<Uint8Array>();
+  const text = "About 150 words a minute.";
+  let opened: Loose[] = [];
+  const pending = run(options({ content: { audio: audio.promise, text } }), (_, events) => {
+    if (events.at(-1)!.type === "response.content_part.added") opened = [...events];
+  });
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  deepEqual(shape(opened), AUDIO_RESPONSE.slice(0, 4), "opened before the audio is there");
+  audio.resolve(Uint8Array.from({ length: 250 * BYTES_PER_MS }, (_, i) => i & 0xff));
+  const { events, response } = await pending;
+  deepEqual(shape(events), AUDIO_RESPONSE);
+  equal(response.sentAudio.length, 250 * BYTES_PER_MS);
+  equal(events.find((e) => e.type === "response.output_audio_transcript.done")!.transcript, text);
+
+  const late = Promise.withResolvers<Uint8Array>();
+  const cancelled = run(options({ content: { audio: late.promise, text } }), (r, sent) => {
+    if (sent.at(-1)!.type === "response.content_part.added") r.cancel("client_cancelled");
+  });
+  const result = await cancelled;
+  late.resolve(new Uint8Array(4800));
+  await new Promise((resolve) => setTimeout(resolve, 20));
+  equal(result.events.at(-1)!.response.status, "cancelled");
+  equal(result.events.filter((e) => e.type.endsWith(".delta")).length, 0);
+  equal(result.response.sentAudio.length, 0);
+});

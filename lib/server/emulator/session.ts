@@ -67,8 +67,16 @@ import {
   validateSessionUpdate,
 } from "../../shared/realtime/mod.ts";
 import { newId } from "../../shared/ids.ts";
+import {
+  coachWords,
+  type LocalCoachMode,
+  speakWords,
+  type UserTurn,
+} from "../coach/local_coach.ts";
+import type { SpeechSynth } from "../coach/speech.ts";
+import { type CoachVoiceHold, holdCoachVoice } from "../coach/voice.ts";
 import { InputAudioBuffer, msToBytePosition } from "./audio_buffer.ts";
-import { Conversation, ROOT_ITEM_ID } from "./conversation.ts";
+import { Conversation, ROOT_ITEM_ID, userTurnOf } from "./conversation.ts";
 import {
   activeResponse,
   audioAlreadyShorter,
@@ -88,7 +96,7 @@ import {
   vadUnavailable,
 } from "./errors.ts";
 import { encodeG711, G711Decoder, g711Law } from "./g711.ts";
-import { echoContent, EchoResponse } from "./responses.ts";
+import { type EchoContent, echoContent, EchoResponse } from "./responses.ts";
 import type { VadEvent, VadOptions } from "./vad.ts";
 
 //#region Limits, options and detector settings
@@ -140,6 +148,14 @@ export interface EmulatedSessionOptions {
    * @default {2}
    */
   speedup?: number;
+  /**
+   * What the coach answers a user turn with (`LOCAL_COACH`): spoken feedback on the turn's
+   * delivery, or the echo (the turn played back; a typed turn read back). The speech comes
+   * from the process's shared voice (`coach/voice.ts`), held from the first spoken reply (or
+   * from `start()` with `delivery`, which warms it) until the session ends.
+   * @default {"echo"}
+   */
+  coach?: LocalCoachMode;
   /** Structured logger. */
   log?: (msg: string, fields?: Record<string, unknown>) => void;
   /** Creates the voice activity detector (the emulator passes `VoiceActivityDetector.create`). */
@@ -208,13 +224,17 @@ export class EmulatedSession {
   #idleDeadlineMs: number | null = null;
 
   #active: EchoResponse | null = null;
+  /** Aborts the active response's synthesis when it ends early. */
+  #speaking: AbortController | null = null;
+  /** The shared voice, once a reply was spoken (or warmed for the delivery coach). */
+  #voice: CoachVoiceHold | null = null;
   #outOfBand = new WeakSet<EchoResponse>();
   #voiceLocked = false;
   #inputDecoder: G711Decoder | null = null;
 
   constructor(transport: SessionTransport, options: EmulatedSessionOptions) {
     this.#transport = transport;
-    this.#options = { sessionSeconds: 3600, speedup: 2, ...options };
+    this.#options = { sessionSeconds: 3600, speedup: 2, coach: "echo", ...options };
     checkEmulatorOptions(this.#options);
     const createdAt = Math.floor(Date.now() / 1000);
     const session = defaultSession({ model: options.model, createdAt });
@@ -249,6 +269,12 @@ export class EmulatedSession {
       const reason = sessionExpiredReason(this.#options.sessionSeconds);
       this.#end(SESSION_EXPIRED_CLOSE_CODE, reason);
     }, Math.min(this.#options.sessionSeconds * 1000, MAX_TIMER_MS));
+    if (this.#options.coach === "delivery") {
+      // Load the engine now (once per process), so the first reply does not wait for it.
+      this.#synth().warm().catch((error: unknown) => {
+        this.#log("emulator coach voice failed to start", { error: String(error) });
+      });
+    }
     const turnDetection = this.#session.audio.input.turn_detection;
     const options = vadOptionsFor(turnDetection ?? defaultServerVad());
     this.#options.createVad(options).then(
@@ -292,6 +318,10 @@ export class EmulatedSession {
     clearTimeout(this.#expiryTimer);
     this.#active?.dispose();
     this.#active = null;
+    this.#speaking?.abort();
+    this.#speaking = null;
+    this.#voice?.release();
+    this.#voice = null;
     this.#vad?.close();
     this.#vad = null;
     this.#pending = null;
@@ -571,7 +601,7 @@ export class EmulatedSession {
       : session.audio.output.format;
     const outOfBand = params.conversation === "none";
     const response = new EchoResponse({
-      content: echoContent(source.audio, modalities[0]),
+      content: this.#reply(source.turn, modalities[0]),
       modalities,
       format,
       voice: params.audio?.output?.voice ?? session.audio.output.voice,
@@ -601,34 +631,71 @@ export class EmulatedSession {
     response.start();
   }
 
-  /** The user audio a response echoes: from `input[]` when given, else the conversation's last. */
+  /**
+   * The user turn a response answers: the last one of `input[]` when given, else the
+   * conversation's last (typed or spoken).
+   */
   #responseSource(
     params: ResponseCreateParams,
-  ): { audio: Uint8Array | null } | { problem: RequestProblem } {
+  ): { turn: UserTurn | null } | { problem: RequestProblem } {
     if (params.input === undefined) {
-      return { audio: this.#conversation.lastUserAudio()?.audio ?? null };
+      return { turn: this.#conversation.lastUserTurn() ?? null };
     }
-    let audio: Uint8Array | null = null;
+    let turn: UserTurn | null = null;
     for (const [index, entry] of params.input.entries()) {
       if (entry.type === "item_reference") {
         const stored = this.#conversation.get(entry.id);
         if (!stored) {
           return { problem: unknownPreviousItem(`response.input[${index}].id`, entry.id) };
         }
-        if (stored.item.type === "message" && stored.item.role === "user") {
-          audio = stored.audio.find((bytes) => bytes && bytes.length > 0) ?? audio;
-        }
+        turn = userTurnOf(stored) ?? turn;
       } else if (entry.type === "message" && entry.role === "user") {
         for (const part of entry.content) {
-          if (part.type === "input_audio" && part.audio) audio = this.#decodeItemAudio(part.audio);
+          if (part.type === "input_audio" && part.audio) {
+            turn = { type: "audio", pcm: this.#decodeItemAudio(part.audio) };
+          } else if (part.type === "input_text") {
+            turn = { type: "text", text: part.text };
+          }
         }
       }
     }
-    return { audio };
+    return { turn };
+  }
+
+  /**
+   * What the coach answers `turn` with: the echo's audio as it is, or words (delivery
+   * feedback, a typed turn's answer) that the shared voice speaks while the response opens.
+   */
+  #reply(turn: UserTurn | null, modality: "audio" | "text"): EchoContent {
+    const words = coachWords(this.#options.coach, turn);
+    if (words === null) {
+      return echoContent(turn?.type === "audio" ? turn.pcm : null, modality);
+    }
+    if (modality === "text") return { audio: new Uint8Array(0), text: words };
+    this.#speaking = new AbortController();
+    const audio = speakWords(this.#synth(), words, {
+      signal: this.#speaking.signal,
+      onError: (error) => {
+        this.#log("emulator coach could not speak; the reply goes without audio", {
+          error: error.message,
+        });
+      },
+    });
+    return { audio, text: words };
+  }
+
+  /** The shared voice's synth, held until the session ends. */
+  #synth(): SpeechSynth {
+    this.#voice ??= holdCoachVoice();
+    return this.#voice.synth;
   }
 
   #onResponseDone(response: EchoResponse): void {
-    if (this.#active === response) this.#active = null;
+    if (this.#active === response) {
+      this.#active = null;
+      this.#speaking?.abort();
+      this.#speaking = null;
+    }
     if (this.#closed) return;
     if (
       !this.#outOfBand.has(response) && this.#conversation.has(response.itemId) &&

@@ -7,6 +7,7 @@
  */
 
 import { errorEvent } from "../../shared/realtime/mod.ts";
+import type { LocalCoachMode } from "../coach/local_coach.ts";
 import { eventTooLarge } from "./errors.ts";
 import { checkHandshake, offeredProtocols, selectProtocol } from "./handshake.ts";
 import { checkEmulatorOptions, EmulatedSession } from "./session.ts";
@@ -31,6 +32,12 @@ export interface EmulatorOptions {
    * @default {Infinity}
    */
   maxEventBytes?: number;
+  /**
+   * What the coach answers each user turn with (`LOCAL_COACH`): feedback on its delivery,
+   * spoken, or the echo.
+   * @default {"echo"}
+   */
+  coach?: LocalCoachMode;
   /** Optional structured logger. */
   log?: (msg: string, fields?: Record<string, unknown>) => void;
   /** Called once when the upgraded socket has closed (not for a refused upgrade). */

@@ -23,11 +23,16 @@ import {
   describeCheck,
   describeNotice,
   DIAGNOSTIC_ROWS,
-  STATUS,
-  upstreamLabel,
+  latencyLine,
+  modeClass,
+  statusLine,
+  turnMark,
   usageLine,
   usageRows,
 } from "./voice_words.ts";
+import { MAX_TYPED_TEXT_CHARS } from "@/lib/shared/coach_session.ts";
+import { deviceRows, finishedTurnAnnouncement, POWER_NAME, verdict } from "./a11y_words.ts";
+import { useFollowNewest } from "./follow_newest.ts";
 
 export type { VoiceState };
 
@@ -54,6 +59,11 @@ export interface VoiceActions {
   chooseOutput(deviceId: string): void;
   /** Sends an access code; a right one lets Start be used. */
   submitCode(code: string): Promise<void>;
+  /** The reconnect banner's "Retry now": skip the wait. */
+  retryNow(): void;
+  /** Sends a typed message to the coach; false when it could not go. */
+  sendText(text: string): boolean;
+  setMuted(on: boolean): void;
 }
 
 /** The props every part gets: stable for the island's life, so parts redraw on signals only. */
@@ -102,6 +112,9 @@ function sessionActions(
     setRawInput: (on) => controller.current?.setRawInput(on),
     chooseInput: (id) => void controller.current?.chooseInput(id),
     chooseOutput: (id) => void controller.current?.chooseOutput(id),
+    retryNow: () => controller.current?.retryNow(),
+    sendText: (text) => controller.current?.sendText(text) ?? false,
+    setMuted: (on) => controller.current?.setMuted(on),
     async submitCode(code) {
       const before = store.access.peek();
       if (before.checking) return;
@@ -129,6 +142,14 @@ function Banner({ store, actions }: PartProps) {
           Retry
         </button>
       )}
+      {banner.retryNow && (
+        <div class="banner-actions">
+          <button type="button" class="retry" data-testid="retry-now" onClick={actions.retryNow}>
+            Retry now
+          </button>
+          <button type="button" data-testid="banner-stop" onClick={actions.toggle}>Stop</button>
+        </div>
+      )}
     </div>
   );
 }
@@ -139,9 +160,9 @@ function Power({ store, actions }: PartProps) {
   return (
     <button
       type="button"
-      class={`power power-${state}`}
+      class={`power power-${state}${modeClass(state, store.controls.value)}`}
       data-testid="power"
-      aria-pressed={running}
+      aria-pressed={running ? "true" : "false"}
       aria-describedby="voice-status"
       disabled={running ? !isReady(store) : !canStart(store)}
       onClick={actions.toggle}
@@ -149,7 +170,8 @@ function Power({ store, actions }: PartProps) {
       <svg class="power-icon" viewBox="0 0 24 24" aria-hidden="true">
         <path d="M12 3v9M6.3 6.3a8 8 0 1 0 11.4 0" />
       </svg>
-      <span class="power-label">{running ? "Stop" : "Start talking"}</span>
+      {/* One name in every state (aria-pressed says on or off); the status line says more. */}
+      <span class="power-label">{POWER_NAME}</span>
     </button>
   );
 }
@@ -193,22 +215,27 @@ function AccessForm({ store, actions }: PartProps) {
   );
 }
 
-function StatusLine({ store, upstream }: { store: VoiceStore; upstream: string }) {
-  const notice = store.notice.value;
+function StatusLine({ store }: { store: VoiceStore }) {
   const usage = store.usage.value;
   return (
     <>
-      <p id="voice-status" class="status">
-        {STATUS[store.state.value]}
-        <span class="upstream">{upstreamLabel(upstream)}</span>
+      <p id="voice-status" class="status" role="status">
+        {statusLine(store.state.value, store.controls.value)}
       </p>
-      {notice && inStatusLine(notice) && (
-        <p class="time-left" role="status" data-testid="time-left">
-          {describeNotice(notice).message}
-        </p>
-      )}
-      {usage && <p class="usage" data-testid="usage">{usageLine(usage)}</p>}
+      {/* Its place is kept from page load, so the controls never move when figures come. */}
+      <p class="usage" data-testid={usage ? "usage" : undefined}>{usage && usageLine(usage)}</p>
     </>
+  );
+}
+
+/** The time left today: a status line of its own, among the notices under the controls. */
+function TimeLeft({ store }: { store: VoiceStore }) {
+  const notice = store.notice.value;
+  if (!notice || !inStatusLine(notice)) return null;
+  return (
+    <p class="time-left" role="status" data-testid="time-left">
+      {describeNotice(notice).message}
+    </p>
   );
 }
 
@@ -218,7 +245,15 @@ export function Meters({ store }: { store: VoiceStore }) {
     <div class="meters">
       <label>
         <span>You</span>
-        <meter data-testid="mic-level" min={0} max={1} value={meterValue(store.micLevel.value)} />
+        {/* Dimmed while nothing is sent (muted, push-to-talk at rest, outage). */}
+        <meter
+          data-testid="mic-level"
+          class={store.micSending.value ? "sending" : "not-sending"}
+          data-sending={String(store.micSending.value)}
+          min={0}
+          max={1}
+          value={meterValue(store.micLevel.value)}
+        />
       </label>
       <label>
         <span>Coach</span>
@@ -256,6 +291,16 @@ function Controls({ store, actions }: PartProps) {
         />
         Push to talk
       </label>
+      <button
+        type="button"
+        class={`mute${store.controls.value.muted ? " muted" : ""}`}
+        data-testid="mute"
+        aria-pressed={store.controls.value.muted}
+        disabled={!ready}
+        onClick={() => actions.setMuted(!store.controls.value.muted)}
+      >
+        Mute
+      </button>
       {pushToTalk && (
         <button
           type="button"
@@ -289,36 +334,39 @@ function Controls({ store, actions }: PartProps) {
           ))}
         </select>
       </label>
-      {devices.canChooseOutput && devices.outputs.length > 0 && (
-        <label>
-          <span>Speaker</span>
-          <select
-            data-testid="output-device"
-            value={devices.outputId}
-            onChange={(e) => actions.chooseOutput((e.target as HTMLSelectElement).value)}
-          >
-            <option value="">Browser default</option>
-            {devices.outputs.filter((dev) => dev.deviceId !== "").map((dev) => (
-              <option key={dev.deviceId} value={dev.deviceId}>{dev.label}</option>
-            ))}
-          </select>
-        </label>
-      )}
-      {devices.deviceLabel && (
-        <p class="device" data-testid="device-label">Using: {devices.deviceLabel}</p>
-      )}
-      <p class="permission" data-testid="permission">
-        Microphone permission: {devices.permission}
-      </p>
+      {/* Laid out from page load (so nothing moves at Start), usable once there is a choice. */}
+      <label>
+        <span>Speaker</span>
+        <select
+          data-testid="output-device"
+          value={devices.outputId}
+          disabled={!ready || !devices.canChooseOutput || devices.outputs.length === 0}
+          onChange={(e) => actions.chooseOutput((e.target as HTMLSelectElement).value)}
+        >
+          <option value="">Browser default</option>
+          {devices.outputs.filter((dev) => dev.deviceId !== "").map((dev) => (
+            <option key={dev.deviceId} value={dev.deviceId}>{dev.label}</option>
+          ))}
+        </select>
+      </label>
     </div>
   );
 }
 
 /** The conversation: redraws when a turn is added, grows or ends, and at no other time. */
 export function TranscriptList({ store }: { store: VoiceStore }) {
+  const list = useRef<HTMLOListElement>(null);
+  const entries = store.transcript.value;
+  useFollowNewest(list, entries);
   return (
-    <ol class="transcript" data-testid="transcript" aria-live="polite" aria-label="Transcript">
-      {store.transcript.value.map((entry) => (
+    <ol
+      ref={list}
+      class="transcript"
+      data-testid="transcript"
+      aria-label="Transcript"
+      tabIndex={0}
+    >
+      {entries.map((entry) => (
         <li
           key={entry.itemId}
           class={`turn turn-${entry.role} turn-${entry.status}`}
@@ -327,10 +375,77 @@ export function TranscriptList({ store }: { store: VoiceStore }) {
         >
           <span class="who">{entry.role === "user" ? "You" : "Coach"}</span>
           <span class="text">{entry.text || (entry.status === "streaming" ? "…" : "")}</span>
-          {entry.status === "truncated" && <span class="note">(interrupted)</span>}
+          {turnMark(entry.status) && (
+            <span class="note" data-testid="turn-mark">{turnMark(entry.status)}</span>
+          )}
         </li>
       ))}
     </ol>
+  );
+}
+
+/** A text box to type to the coach: Enter (or Send) sends it as the user's turn. */
+function TypeMessage({ store, actions }: PartProps) {
+  const running = isRunning(store.state.value) && store.state.value !== "connecting" &&
+    store.state.value !== "reconnecting";
+  const onSubmit = (e: Event) => {
+    e.preventDefault();
+    const input = (e.currentTarget as HTMLFormElement).elements.namedItem(
+      "message",
+    ) as HTMLInputElement;
+    if (actions.sendText(input.value)) input.value = "";
+  };
+  return (
+    <form class="type-message" data-testid="text-form" onSubmit={onSubmit}>
+      <label for="text-input" class="sr-only">Type to the coach</label>
+      <input
+        id="text-input"
+        name="message"
+        type="text"
+        autocomplete="off"
+        placeholder="Type to the coach…"
+        maxLength={MAX_TYPED_TEXT_CHARS}
+        data-testid="text-input"
+        disabled={!running}
+      />
+      <button type="submit" data-testid="text-send" disabled={!running}>Send</button>
+    </form>
+  );
+}
+
+/** Reads out each finished turn once, whole: the transcript itself is not a live region. */
+function TurnAnnouncer({ store }: { store: VoiceStore }) {
+  return (
+    <p class="sr-only" aria-live="polite" data-testid="turn-announcer">
+      {finishedTurnAnnouncement(store.transcript.value)}
+    </p>
+  );
+}
+
+/** Where the coach runs and which microphone is open: redraws on device changes only. */
+function DeviceDetails({ store, upstream }: { store: VoiceStore; upstream: string }) {
+  return (
+    <dl class="device-details">
+      {deviceRows(store.devices.value, upstream).map(([key, label, value]) => (
+        <div key={key}>
+          <dt>{label}</dt>
+          <dd data-testid={`diag-${key}`}>{value}</dd>
+        </div>
+      ))}
+    </dl>
+  );
+}
+
+/** Answer times and the conversation id: redraws when a turn is measured or a resume. */
+function TurnTimes({ store }: { store: VoiceStore }) {
+  return (
+    <>
+      <p class="latency" data-testid="latency">{latencyLine(store.latency.value)}</p>
+      <p class="conversation">
+        Conversation:{" "}
+        <code data-testid="conversation-id">{store.conversationId.value ?? "none yet"}</code>
+      </p>
+    </>
   );
 }
 
@@ -351,13 +466,16 @@ function UsageDetails({ store }: { store: VoiceStore }) {
 }
 
 /** The wire figures and checks: redraws when a figure changes (read a few times a second). */
-export function DiagnosticsPanel({ store, actions }: PartProps) {
+export function DiagnosticsPanel(
+  { store, actions, upstream = "" }: PartProps & { upstream?: string },
+) {
   const d = store.diagnostics.value;
   const ready = isReady(store);
   const running = isRunning(store.state.value);
   return (
     <details class="diagnostics" data-testid="diagnostics">
       <summary>Diagnostics</summary>
+      <TurnTimes store={store} />
       <dl>
         {DIAGNOSTIC_ROWS.map(([key, label, show]) => (
           <div key={key}>
@@ -366,6 +484,7 @@ export function DiagnosticsPanel({ store, actions }: PartProps) {
           </div>
         ))}
       </dl>
+      <DeviceDetails store={store} upstream={upstream} />
       <UsageDetails store={store} />
       <label class="raw">
         <input
@@ -384,6 +503,8 @@ export function DiagnosticsPanel({ store, actions }: PartProps) {
           return (
             <li key={check.type} class={check.ok === null ? "pending" : check.ok ? "pass" : "fail"}>
               <span aria-hidden="true">{check.ok === null ? "○" : check.ok ? "✔" : "✘"}</span>{" "}
+              <span class="verdict" data-testid={`check-${check.type}`}>{verdict(check.ok)}</span>
+              {": "}
               {label} <small>({detail})</small>
             </li>
           );
@@ -427,14 +548,20 @@ function VoiceSession(props: VoiceSessionProps) {
   const parts: PartProps = { store, actions };
   return (
     <section class="voice" data-voice-state={store.state.value} aria-label="Voice session">
-      <Banner {...parts} />
       <AccessForm {...parts} />
       <Power {...parts} />
-      <StatusLine store={store} upstream={props.upstream} />
+      <StatusLine store={store} />
       <Meters store={store} />
       <Controls {...parts} />
+      {/* Under the controls: a banner coming or going never moves a control. */}
+      <div class="notices">
+        <Banner {...parts} />
+        <TimeLeft store={store} />
+      </div>
       <TranscriptList store={store} />
-      <DiagnosticsPanel {...parts} />
+      <TypeMessage {...parts} />
+      <TurnAnnouncer store={store} />
+      <DiagnosticsPanel {...parts} upstream={props.upstream} />
       {/* Assistant audio plays through this element, so the browser's echo cancellation hears it. */}
       <audio ref={audio} data-testid="assistant-audio" class="sink" />
     </section>

@@ -9,7 +9,9 @@
 import { FRAME_BYTES, FRAME_MS, WIRE_SAMPLE_RATE } from "@/lib/shared/audio_format.ts";
 import type { Diagnostics, WireCheck } from "@/lib/client/diagnostics.ts";
 import type { AccessProblem } from "@/lib/client/access.ts";
+import type { LatencyView } from "@/lib/client/latency.ts";
 import type { Feature, Notice } from "@/lib/client/notices.ts";
+import type { EntryStatus } from "@/lib/client/transcript.ts";
 import { type SessionUsage, TOKEN_KINDS, type UsageTokens } from "@/lib/client/relay_events.ts";
 import type { VoiceState } from "@/lib/client/voice_state.ts";
 
@@ -24,6 +26,48 @@ export const STATUS: Record<VoiceState, string> = {
   error: "Something needs your attention",
 };
 
+/** The switches that change what a listening session says. */
+export interface StatusMode {
+  pushToTalk: boolean;
+  muted: boolean;
+}
+
+/**
+ * The status line for `state` in `mode`: a muted session says so, and push-to-talk at rest
+ * says "Hold to talk" (nothing is sent until the button is held).
+ */
+export function statusLine(state: VoiceState, mode: StatusMode): string {
+  const running = state === "listening" || state === "user-speaking" ||
+    state === "assistant-speaking";
+  if (running && mode.muted) {
+    return state === "assistant-speaking"
+      ? "Muted — the coach is speaking; it cannot hear you"
+      : "Muted — the coach cannot hear you";
+  }
+  if (state === "listening" && mode.pushToTalk) return "Hold to talk";
+  if (state === "assistant-speaking" && mode.pushToTalk) {
+    return "Coach is speaking — hold to talk to interrupt";
+  }
+  return STATUS[state];
+}
+
+/** The extra class of the power button for a mode (`power-ptt`, `power-muted`), or "". */
+export function modeClass(state: VoiceState, mode: StatusMode): string {
+  if (state === "off" || state === "error" || state === "connecting") return "";
+  if (mode.muted) return " power-muted";
+  return mode.pushToTalk ? " power-ptt" : "";
+}
+
+/** The marker after a turn that ended early, or null for one that did not. */
+export function turnMark(status: EntryStatus): string | null {
+  if (status === "truncated") return "interrupted";
+  if (status === "stopped") return "stopped";
+  return null;
+}
+
+/** Microphone paused during an outage, in words. */
+export const MIC_PAUSED = "Microphone paused until the connection is back.";
+
 /** Where the coach runs, after the status line. */
 export function upstreamLabel(upstream: string): string {
   return upstream === "local" ? " · local echo coach" : ` · ${upstream}`;
@@ -37,7 +81,8 @@ export type BannerKind =
   | "reconnecting"
   | "failed"
   | "budget"
-  | "time-left";
+  | "time-left"
+  | "info";
 
 /** A notice in words. */
 export interface BannerView {
@@ -47,6 +92,8 @@ export interface BannerView {
   steps?: string[];
   /** Whether a Retry button makes sense. */
   retry?: boolean;
+  /** Whether "Retry now" (skip the wait) and "Stop" buttons make sense. */
+  retryNow?: boolean;
 }
 
 const FEATURE_NAMES: Record<Feature, string> = {
@@ -66,6 +113,16 @@ const MIC_BLOCKED_STEPS = [
 export function describeNotice(notice: Notice): BannerView {
   switch (notice.type) {
     case "unsupported":
+      if (notice.insecure) {
+        return {
+          kind: "unsupported",
+          message:
+            "The voice coach needs HTTPS (or localhost): this page was opened over plain http, so the browser turns the microphone off.",
+          steps: [
+            "Open the page at an https:// address, or on the machine that runs the server at http://localhost.",
+          ],
+        };
+      }
       return {
         kind: "unsupported",
         message: `This browser cannot run the voice coach: it lacks ${
@@ -89,8 +146,30 @@ export function describeNotice(notice: Notice): BannerView {
     case "capture-failed":
     case "output-failed":
       return { kind: "error", message: notice.message };
+    case "server-unreachable":
+      return {
+        kind: "failed",
+        message:
+          "The server cannot be reached. Check your connection (or that the server runs), then retry.",
+        retry: true,
+      };
     case "reconnecting":
-      return { kind: "reconnecting", message: `Connection lost. Reconnecting… (${notice.detail})` };
+      return {
+        kind: "reconnecting",
+        message: `${
+          notice.unreachable ? "The server cannot be reached" : "Connection lost"
+        } — trying again ${
+          notice.seconds > 0 ? `in ${notice.seconds} s` : "now"
+        } (attempt ${notice.attempt}). ${MIC_PAUSED}`,
+        retryNow: true,
+      };
+    case "resumed":
+      return { kind: "info", message: "Reconnected — the coach remembers the conversation." };
+    case "new-conversation":
+      return {
+        kind: "info",
+        message: "Started a new conversation: the earlier one could not be continued.",
+      };
     case "session-ended":
       return {
         kind: "failed",
@@ -181,6 +260,19 @@ export const DIAGNOSTIC_ROWS: [keyof Diagnostics, string, (d: Diagnostics) => st
   ["outputLatencyMs", "Output latency", (d) => fmt(d.outputLatencyMs, 0, " ms")],
   ["bargeIns", "Barge-ins", (d) => `${d.bargeIns} (last truncate ${d.lastTruncateMs ?? "—"} ms)`],
 ];
+
+/** The latency line of Diagnostics: the last turn and the session's median. */
+export function latencyLine(view: LatencyView): string {
+  if (view.last === null) return "No answer measured yet";
+  const { firstAudioMs, audibleMs } = view.last;
+  const last = `Last turn: ${Math.round(firstAudioMs)} ms to the first audio from the server, ${
+    audibleMs === null ? "not heard yet" : `${Math.round(audibleMs)} ms to the first sound`
+  }`;
+  if (view.medianAudibleMs === null) return last;
+  return `${last} · median ${Math.round(view.medianAudibleMs)} ms over ${view.turns} ${
+    view.turns === 1 ? "turn" : "turns"
+  }`;
+}
 
 /** The time left today, in the status line: "About 2 minutes of coaching left today". */
 export function timeLeft(secondsLeft: number): string {

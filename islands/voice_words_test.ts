@@ -10,9 +10,13 @@ import {
   describeCheck,
   describeNotice,
   DIAGNOSTIC_ROWS,
+  latencyLine,
+  modeClass,
   resetTime,
   STATUS,
+  statusLine,
   timeLeft,
+  turnMark,
   upstreamLabel,
   usageLine,
   usageRows,
@@ -38,11 +42,37 @@ Deno.test("describeNotice() gives each notice its banner: look, words, steps and
     [{ type: "capture-failed", message: "worklet died" }, "error", /^worklet died$/, {}],
     [{ type: "output-failed", message: "no such sink" }, "error", /^no such sink$/, {}],
     [
-      { type: "reconnecting", detail: "retry 2 in 900 ms" },
+      { type: "reconnecting", attempt: 3, seconds: 4, unreachable: false },
       "reconnecting",
-      /^Connection lost\. Reconnecting… \(retry 2 in 900 ms\)$/,
+      /^Connection lost — trying again in 4 s \(attempt 3\)\. Microphone paused until the connection is back\.$/,
       {},
     ],
+    [
+      { type: "reconnecting", attempt: 1, seconds: 1, unreachable: true },
+      "reconnecting",
+      /^The server cannot be reached — trying again in 1 s \(attempt 1\)\./,
+      {},
+    ],
+    [
+      { type: "reconnecting", attempt: 2, seconds: 0, unreachable: false },
+      "reconnecting",
+      /^Connection lost — trying again now \(attempt 2\)\./,
+      {},
+    ],
+    [
+      { type: "server-unreachable" },
+      "failed",
+      /^The server cannot be reached\. .*retry\.$/,
+      { retry: true },
+    ],
+    [
+      { type: "unsupported", missing: ["get-user-media"], insecure: true },
+      "unsupported",
+      /^The voice coach needs HTTPS \(or localhost\)/,
+      { steps: 1 },
+    ],
+    [{ type: "resumed" }, "info", /^Reconnected — the coach remembers the conversation\.$/, {}],
+    [{ type: "new-conversation" }, "info", /^Started a new conversation/, {}],
     [
       { type: "session-ended", reason: "the server refused the connection (HTTP 403)" },
       "failed",
@@ -236,4 +266,50 @@ Deno.test("usageRows() gives Diagnostics the tokens by kind, responses and the p
   equal(value("cost"), "$0.1234");
   equal(value("price-table"), "gpt-realtime, taken on 2025-09-01");
   equal(usageRows(usage({ priceModel: "" })).at(-1)![2], "unknown");
+});
+
+Deno.test("describeNotice() offers Retry now and Stop while reconnecting, and only then", () => {
+  equal(
+    describeNotice({ type: "reconnecting", attempt: 2, seconds: 1, unreachable: false }).retryNow,
+    true,
+  );
+  equal(describeNotice({ type: "mic-blocked" }).retryNow, undefined);
+});
+
+Deno.test("statusLine() says muted, and push-to-talk at rest reads Hold to talk", () => {
+  const handsFree = { pushToTalk: false, muted: false };
+  equal(statusLine("listening", handsFree), STATUS.listening);
+  equal(statusLine("listening", { pushToTalk: true, muted: false }), "Hold to talk");
+  equal(statusLine("user-speaking", { pushToTalk: true, muted: false }), STATUS["user-speaking"]);
+  match(statusLine("listening", { pushToTalk: false, muted: true }), /^Muted/);
+  match(statusLine("assistant-speaking", { pushToTalk: true, muted: true }), /^Muted/);
+  equal(statusLine("off", { pushToTalk: true, muted: true }), STATUS.off);
+  equal(modeClass("listening", { pushToTalk: true, muted: false }), " power-ptt");
+  equal(modeClass("listening", { pushToTalk: true, muted: true }), " power-muted");
+  equal(modeClass("off", { pushToTalk: true, muted: false }), "");
+  equal(modeClass("listening", handsFree), "");
+});
+
+Deno.test("turnMark() names why a turn ended early", () => {
+  equal(turnMark("truncated"), "interrupted");
+  equal(turnMark("stopped"), "stopped");
+  equal(turnMark("done"), null);
+  equal(turnMark("streaming"), null);
+});
+
+Deno.test("latencyLine() gives the last turn in ms and the session's median", () => {
+  equal(latencyLine({ last: null, medianAudibleMs: null, turns: 0 }), "No answer measured yet");
+  equal(
+    latencyLine({
+      last: { firstAudioMs: 412.4, audibleMs: null },
+      medianAudibleMs: null,
+      turns: 0,
+    }),
+    "Last turn: 412 ms to the first audio from the server, not heard yet",
+  );
+  equal(
+    latencyLine({ last: { firstAudioMs: 300, audibleMs: 520.6 }, medianAudibleMs: 610, turns: 3 }),
+    "Last turn: 300 ms to the first audio from the server, 521 ms to the first sound · " +
+      "median 610 ms over 3 turns",
+  );
 });

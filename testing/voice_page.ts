@@ -17,15 +17,24 @@ export interface PageLog {
   received: { t: number; data: string }[];
   states: { t: number; state: string }[];
   maxAssistantLevel: number;
+  /** The coach meter's value each time it changed (sampled every 10 ms). */
+  assistantLevels: { t: number; v: number }[];
 }
 
 /** Installed before any page script: wraps WebSocket and watches the island. */
 function recorder() {
-  const log = { sent: [], received: [], states: [], maxAssistantLevel: 0 } as {
+  const log = {
+    sent: [],
+    received: [],
+    states: [],
+    maxAssistantLevel: 0,
+    assistantLevels: [],
+  } as {
     sent: { t: number; data: string | null; binary: boolean }[];
     received: { t: number; data: string }[];
     states: { t: number; state: string }[];
     maxAssistantLevel: number;
+    assistantLevels: { t: number; v: number }[];
   };
   (globalThis as unknown as { __voiceLog: typeof log }).__voiceLog = log;
   const send = WebSocket.prototype.send;
@@ -60,8 +69,12 @@ function recorder() {
     });
     setInterval(() => {
       const meter = document.querySelector<HTMLMeterElement>('[data-testid="assistant-level"]');
-      if (meter) log.maxAssistantLevel = Math.max(log.maxAssistantLevel, meter.value);
-    }, 30);
+      if (!meter) return;
+      log.maxAssistantLevel = Math.max(log.maxAssistantLevel, meter.value);
+      if (log.assistantLevels.at(-1)?.v !== meter.value) {
+        log.assistantLevels.push({ t: performance.now(), v: meter.value });
+      }
+    }, 10);
   };
   document.addEventListener("DOMContentLoaded", watch);
 }
@@ -75,6 +88,12 @@ export interface VoicePageOptions {
   args?: string[];
   /** Do not grant the microphone (no fake permission UI). */
   denyMicrophone?: boolean;
+  /**
+   * Wait until the power button can be pressed (false: only until the island hydrated, for a
+   * page that cannot run).
+   * @default true
+   */
+  waitReady?: boolean;
 }
 
 export class VoicePage implements AsyncDisposable {
@@ -103,7 +122,11 @@ export class VoicePage implements AsyncDisposable {
     await page.addInitScript(recorder);
     const voice = new VoicePage(browser, page);
     await page.goto(url);
-    await page.waitForSelector('[data-testid="power"]:not([disabled])');
+    await page.waitForSelector(
+      options.waitReady === false
+        ? '[data-island="VoiceSession"][data-hydrated="true"]'
+        : '[data-testid="power"]:not([disabled])',
+    );
     return voice;
   }
 
@@ -122,6 +145,26 @@ export class VoicePage implements AsyncDisposable {
       '[data-voice-state="listening"], [data-voice-state="user-speaking"], [data-voice-state="assistant-speaking"]',
       { timeout: timeoutMs },
     );
+  }
+
+  /** Waits until the page sent a message whose text contains `fragment`. */
+  async waitForSent(fragment: string, timeoutMs = 30000): Promise<void> {
+    await this.page.waitForFunction(
+      (fragment) =>
+        (globalThis as unknown as { __voiceLog: PageLog }).__voiceLog.sent.some((s) =>
+          s.data?.includes(fragment)
+        ),
+      fragment,
+      { timeout: timeoutMs },
+    );
+  }
+
+  /** Starts a session, then takes `server` away: resolves once the page is reconnecting. */
+  async startThenLose(server: { shutdown(): Promise<void> }): Promise<void> {
+    await this.page.click('[data-testid="power"]');
+    await this.waitForRunning();
+    await server.shutdown();
+    await this.waitForState("reconnecting", 10000);
   }
 
   log(): Promise<PageLog> {

@@ -130,7 +130,7 @@ Deno.test("voice page with access codes and a budget: code form, time left, usag
     await page.waitForSelector('[data-voice-state="error"]', { timeout: 5000 });
     await sleep(3000);
     equal(tickets.count(), ticketsAtEnd, "no /api/session request after the 4008");
-    equal(await page.getByTestId("power").innerText(), "Start talking");
+    equal(await page.getByTestId("power").getAttribute("aria-pressed"), "false");
 
     // A reload: the cookie is still good (no form), and a new Start is refused with a 429
     // for the spent budget: the banner again, one request, no retry.

@@ -92,13 +92,7 @@ Deno.test("voice page: barge-in during the echo reply stops playback and truncat
   // The looping microphone speaks again while the echo of the previous turn plays.
   await using voice = await VoicePage.open(server.url);
   await voice.page.click('[data-testid="power"]');
-  await voice.page.waitForFunction(
-    () =>
-      (globalThis as unknown as { __voiceLog: { sent: { data: string | null }[] } }).__voiceLog.sent
-        .some((s) => s.data?.includes("conversation.item.truncate")),
-    undefined,
-    { timeout: 30000 },
-  );
+  await voice.waitForSent("conversation.item.truncate");
   await sleep(500);
   const sent = await voice.sentEvents();
   const received = await voice.receivedEvents();
@@ -216,6 +210,8 @@ Deno.test("voice page: when the server goes away the page shows reconnecting, th
     undefined,
     { timeout: 20000 },
   );
+  // A new server has a new secret: the resume token is refused, and the page says so.
+  await voice.page.getByText("Started a new conversation").waitFor({ timeout: 10000 });
   const sessions = (await voice.receivedEvents()).filter((r) => r.event.type === "session.created");
   equal(sessions.length, 2);
   const t = (await voice.log()).sent.length;

@@ -14,8 +14,13 @@ export type Feature = "audio-context" | "audio-worklet" | "get-user-media" | "we
 
 /** Something the user should know or act on. */
 export type Notice =
-  /** The browser lacks what the app needs. */
-  | { type: "unsupported"; missing: Feature[] }
+  /**
+   * The browser lacks what the app needs; `insecure` when the page is not a secure context
+   * (plain http to another machine), which is why the microphone and worklets are missing.
+   */
+  | { type: "unsupported"; missing: Feature[]; insecure?: boolean }
+  /** Start failed because the server could not be reached (a network error). */
+  | { type: "server-unreachable" }
   /** The microphone permission is denied. */
   | { type: "mic-blocked" }
   /** Start failed before the session began (microphone, worklet, audio context). */
@@ -28,8 +33,15 @@ export type Notice =
   | { type: "capture-failed"; message: string }
   /** The chosen speaker could not be used. */
   | { type: "output-failed"; message: string }
-  /** The connection dropped and will be retried; `detail` says when. */
-  | { type: "reconnecting"; detail: string }
+  /**
+   * The connection dropped (or, `unreachable`, never opened) and will be retried: the
+   * `attempt`-th try in `seconds`. The microphone sends nothing meanwhile.
+   */
+  | { type: "reconnecting"; attempt: number; seconds: number; unreachable: boolean }
+  /** A reconnect went on with the same conversation: the coach remembers it. */
+  | { type: "resumed" }
+  /** The old conversation could not go on (its token was refused): this is a new one. */
+  | { type: "new-conversation" }
   /** The session ended and will not be retried by itself. */
   | { type: "session-ended"; reason: string | null }
   /** The voice service sent an error event. */
@@ -50,6 +62,13 @@ export interface BrowserGlobals {
   AudioWorkletNode?: unknown;
   WebSocket?: unknown;
   navigator?: { mediaDevices?: { getUserMedia?: unknown } };
+}
+
+/** Whether the page runs in a secure context (HTTPS or localhost); true where unknown. */
+export function isSecure(
+  globals: { isSecureContext?: boolean } = globalThis as { isSecureContext?: boolean },
+): boolean {
+  return globals.isSecureContext !== false;
 }
 
 /** The capabilities this browser lacks (none: it can run the coach). */
@@ -73,6 +92,7 @@ export function isBlocking(notice: Notice | null): boolean {
     case "unsupported":
     case "mic-blocked":
     case "start-failed":
+    case "server-unreachable":
     case "session-ended":
     case "budget-exhausted":
       return true;
@@ -109,6 +129,8 @@ export const AUTO_HIDE_MS: Partial<Record<Notice["type"], number>> = {
   "output-failed": 8000,
   "mic-ended": 5000,
   "hold-longer": 4000,
+  resumed: 6000,
+  "new-conversation": 6000,
 };
 
 /** How long `notice` stays (undefined: until replaced). */

@@ -40,7 +40,7 @@ Deno.test("isBlocking() is true for the notices that need the user before a new 
     [{ type: "mic-switch-failed", reason: "x" }, false],
     [{ type: "capture-failed", message: "x" }, false],
     [{ type: "output-failed", message: "x" }, false],
-    [{ type: "reconnecting", detail: "retry 1 in 500 ms" }, false],
+    [{ type: "reconnecting", attempt: 1, seconds: 1, unreachable: false }, false],
     [{ type: "service-error", code: null, message: "x" }, false],
     [{ type: "hold-longer", heldMs: 40, minMs: 100 }, false],
     [{ type: "time-left", secondsLeft: 90 }, false],
@@ -127,7 +127,7 @@ Deno.test("autoHideMs() hides passing notices and keeps the ones to act on", () 
     [{ type: "mic-ended" }, 5000],
     [{ type: "hold-longer", heldMs: 40, minMs: 100 }, 4000],
     [{ type: "mic-blocked" }, undefined],
-    [{ type: "reconnecting", detail: "x" }, undefined],
+    [{ type: "reconnecting", attempt: 1, seconds: 1, unreachable: false }, undefined],
     [{ type: "session-ended", reason: null }, undefined],
     [{ type: "capture-failed", message: "x" }, undefined],
   ];

@@ -11,6 +11,11 @@
  * `openTimeoutMs` is abandoned and retried like a network failure: a server under load can
  * take an upgrade and never answer it, and the browser would otherwise wait for minutes.
  *
+ * Every ticket request carries the conversation's resume token when there is one
+ * (`resumeToken`), so a reconnect goes on with the same conversation; a token the server
+ * refuses (401 `resume_invalid`) is reported (`onResumeRefused`) and the ticket asked for
+ * again at once without it. {@linkcode RelayClient.retryNow} skips a pending backoff wait.
+ *
  * @module
  */
 import { encodeBase64 } from "@/lib/shared/base64.ts";
@@ -21,6 +26,7 @@ import {
   BUDGET_EXHAUSTED,
   budgetResetTime,
   refusalCode,
+  RESUME_INVALID,
   retryAfterSeconds,
 } from "./relay_events.ts";
 
@@ -39,12 +45,27 @@ const REAL_CLOCK: Clock = {
   now: () => performance.now(),
 };
 
+/** A retry that waits: the how-manieth, how long, and why. */
+export interface RetryInfo {
+  attempt: number;
+  delayMs: number;
+  cause: Disconnect;
+  /** No connection opened since `start()`: the server was never reached. */
+  neverOpened: boolean;
+}
+
 export interface RelayClientOptions {
   /** Page origin, e.g. `location.origin`. */
   baseUrl: string;
   onEvent(event: ServerEvent): void;
   /** The connection's state; for `failed`, `cause` says what ended it for good. */
   onState(state: ConnectionState, detail?: string, cause?: Disconnect): void;
+  /** A retry was scheduled (before `onState("reconnecting")`). */
+  onRetry?(info: RetryInfo): void;
+  /** The resume token to send with the next ticket request (null: a new conversation). */
+  resumeToken?(): string | null;
+  /** The server refused the resume token; the ticket is asked for again without it. */
+  onResumeRefused?(): void;
   policy?: ReconnectPolicy;
   clock?: Clock;
   /** Frames kept while the socket cannot take them. @default 30 */
@@ -82,6 +103,7 @@ export class RelayClient {
   #openTimer: unknown = null;
   #queue: { frame: Uint8Array; capturedAt: number | null }[] = [];
   #stopped = true;
+  #everOpened = false;
   #framesSent = 0;
   #framesDropped = 0;
   #lastSendAt: number | null = null;
@@ -113,8 +135,23 @@ export class RelayClient {
   /** Connects (user gesture). Safe to call again after `failed` or `closed` (a Retry). */
   start(): void {
     this.#stopped = false;
+    this.#everOpened = false;
     this.#policy.reset();
     this.#connect("connecting");
+  }
+
+  /** Skips the backoff wait: tries now (true), if a retry was waiting. */
+  retryNow(): boolean {
+    if (this.#stopped || this.#retryTimer === null) return false;
+    this.#clock.clearTimeout(this.#retryTimer);
+    this.#retryTimer = null;
+    this.#connect("reconnecting");
+    return true;
+  }
+
+  /** Drops the frames waiting to be sent (they would arrive stale). */
+  clearQueue(): void {
+    this.#queue = [];
   }
 
   /** Ends the session on purpose: close 1000, no retry, queue dropped. */
@@ -180,14 +217,24 @@ export class RelayClient {
     );
     let relayPath: string;
     try {
+      const token = this.#options.resumeToken?.() ?? null;
       const res = await fetch(new URL("/api/session", this.#options.baseUrl), {
         method: "POST",
         signal: attempt.signal,
+        ...(token === null ? {} : {
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ resume_token: token }),
+        }),
       });
       if (!res.ok) {
         const cause = await refusal(res, Date.now());
         if (attempt.signal.aborted) return;
         this.#endAttempt();
+        if (token !== null && cause.type === "http" && cause.code === RESUME_INVALID) {
+          // The conversation cannot go on: start a new one at once.
+          this.#options.onResumeRefused?.();
+          if (this.#options.resumeToken?.() !== token) return void this.#connect(state);
+        }
         return this.#lost(cause);
       }
       relayPath = (await res.json()).relay;
@@ -205,6 +252,7 @@ export class RelayClient {
     let opened = false;
     socket.onopen = () => {
       opened = true;
+      this.#everOpened = true;
       this.#endAttempt();
       this.#policy.connected(this.#clock.now());
       this.#setState("open");
@@ -261,6 +309,12 @@ export class RelayClient {
       this.#options.onState("failed", decision.reason, decision.cause);
       return;
     }
+    this.#options.onRetry?.({
+      attempt: decision.attempt,
+      delayMs: decision.delayMs,
+      cause,
+      neverOpened: !this.#everOpened,
+    });
     this.#setState("reconnecting", `retry ${decision.attempt} in ${decision.delayMs} ms`);
     this.#retryTimer = this.#clock.setTimeout(
       () => this.#connect("reconnecting"),

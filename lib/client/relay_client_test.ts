@@ -197,11 +197,12 @@ function match(text: string, re: RegExp) {
   ok(re.test(text), `${text} does not match ${re}`);
 }
 
-// An upstream's 1001 (its expiry) no longer reaches the browser: the relay rolls the
-// conversation over to a new upstream session (lib/server/rollover_test.ts). That a 1001 from
-// the relay itself is retried is ReconnectPolicy's (reconnect_test.ts).
+// An upstream's 1001 (its expiry), 1006 or 1011 no longer reaches the browser: the relay
+// reconnects the conversation to a new upstream session (lib/server/rollover_test.ts). That
+// such a close from the relay itself is retried is ReconnectPolicy's (reconnect_test.ts), and
+// a reconnect after the relay went away is the restart test below.
 for (
-  const [code, fatal] of [[3000, true], [4000, true], [4008, true], [1011, false]] as const
+  const [code, fatal] of [[3000, true], [4000, true], [4008, true]] as const
 ) {
   Deno.test(`RelayClient ${fatal ? "gives up" : "reconnects"} after the relay closes ${code}`, async () => {
     await using upstream = await ScriptedUpstream.start();
@@ -375,4 +376,84 @@ Deno.test("RelayClient.stop() while an attempt is pending abandons it without a 
   await sleep(30);
   equal(states.at(-1)!.state, "closed");
   equal(site.hits.ticket, 1);
+});
+
+/** A site that refuses any resume token (401 resume_invalid) and answers 503 otherwise. */
+function resumeRefusingSite() {
+  const bodies: string[] = [];
+  const server = Deno.serve({ port: 0, hostname: "127.0.0.1", onListen() {} }, async (req) => {
+    const body = await req.text();
+    bodies.push(body);
+    if (body.includes("resume_token")) {
+      return Response.json({ error: { code: "resume_invalid" } }, { status: 401 });
+    }
+    return new Response("{}", { status: 503 });
+  });
+  return {
+    url: `http://127.0.0.1:${server.addr.port}`,
+    bodies,
+    [Symbol.asyncDispose]: () => server.shutdown(),
+  };
+}
+
+Deno.test("RelayClient sends the resume token, and on resume_invalid asks again at once without it", async () => {
+  await using site = resumeRefusingSite();
+  const { clock, adapter } = fakeClock();
+  let token: string | null = "tok.sig";
+  let refused = 0;
+  const retries: number[] = [];
+  const relay = new RelayClient({
+    baseUrl: site.url,
+    clock: adapter,
+    policy: new ReconnectPolicy({ random: () => 0 }),
+    onEvent: () => {},
+    onState: () => {},
+    onRetry: (info) => retries.push(info.attempt),
+    resumeToken: () => token,
+    onResumeRefused: () => {
+      refused++;
+      token = null;
+    },
+  });
+  relay.start();
+  await until(() => site.bodies.length === 2 && retries.length === 1, "the second ticket request");
+  deepEqual(site.bodies, [JSON.stringify({ resume_token: "tok.sig" }), ""]);
+  equal(refused, 1);
+  deepEqual(retries, [1], "the refusal itself is no failure: only the 503 counts");
+  relay.stop();
+  equal(clock.countTimers(), 0);
+});
+
+Deno.test("RelayClient.retryNow() skips the backoff wait, and says the server was never reached", async () => {
+  await using site = failingSite(503);
+  const { adapter } = fakeClock();
+  const retries: { attempt: number; neverOpened: boolean; cause: string }[] = [];
+  const relay = new RelayClient({
+    baseUrl: site.url,
+    clock: adapter,
+    policy: new ReconnectPolicy({ baseMs: 60_000, maxMs: 60_000, random: () => 0 }),
+    onEvent: () => {},
+    onState: () => {},
+    onRetry: (info) =>
+      retries.push({
+        attempt: info.attempt,
+        neverOpened: info.neverOpened,
+        cause: info.cause.type,
+      }),
+  });
+  equal(relay.retryNow(), false, "nothing waits before start");
+  relay.start();
+  await until(() => retries.length === 1, "the first failure");
+  equal(site.hits(), 1);
+  equal(relay.retryNow(), true);
+  await until(
+    () => site.hits() === 2 && retries.length === 2,
+    "the retry, without the clock moving",
+  );
+  deepEqual(retries, [
+    { attempt: 1, neverOpened: true, cause: "http" },
+    { attempt: 2, neverOpened: true, cause: "http" },
+  ]);
+  relay.stop();
+  equal(relay.retryNow(), false, "nothing waits after stop");
 });

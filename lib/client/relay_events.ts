@@ -47,10 +47,25 @@ export interface SessionUsage {
   pricesTakenOn: string;
 }
 
+/** `POST /api/session` refused a resume token: ask again without it (a new conversation). */
+export const RESUME_INVALID = "resume_invalid";
+
+/** The conversation the relay keeps for this page (`relay.conversation`). */
+export interface ConversationNote {
+  conversationId: string;
+  /** Brings a reconnect back to this conversation (`POST /api/session {"resume_token"}`). */
+  resumeToken: string;
+  /** When the token stops working, ms since the epoch. */
+  expiresAt: number;
+  /** Sent after the relay moved to a new upstream session on its own. */
+  rollover: boolean;
+}
+
 /** A relay event the page acts on. */
 export type RelayNote =
   | { type: "budget"; secondsLeft: number }
-  | { type: "usage"; usage: SessionUsage };
+  | { type: "usage"; usage: SessionUsage }
+  | { type: "conversation"; conversation: ConversationNote };
 
 /** The relay's own event in `event`, or null when it is not one (or not well-formed). */
 export function readRelayEvent(
@@ -61,6 +76,18 @@ export function readRelayEvent(
     return { type: "budget", secondsLeft: Math.max(0, event.seconds_left) };
   }
   if (event.type === "relay.usage") return { type: "usage", usage: readUsage(event) };
+  if (event.type === "relay.conversation") {
+    const { conversation_id: id, resume_token: token } = event;
+    const expiresAt = readTime(event.expires_at);
+    if (typeof id !== "string" || typeof token !== "string" || expiresAt === null) return null;
+    const conversation = {
+      conversationId: id,
+      resumeToken: token,
+      expiresAt,
+      rollover: event.rollover === true,
+    };
+    return { type: "conversation", conversation };
+  }
   return null;
 }
 

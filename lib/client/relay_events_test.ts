@@ -115,3 +115,44 @@ Deno.test("retryAfterSeconds() reads whole seconds only", () => {
   equal(retryAfterSeconds("Wed, 21 Oct 2015 07:28:00 GMT"), null);
   equal(retryAfterSeconds("-1"), null);
 });
+
+Deno.test("readRelayEvent() reads relay.conversation, its expiry in seconds, and rollover", () => {
+  deepEqual(
+    readRelayEvent({
+      type: "relay.conversation",
+      conversation_id: "conv_1",
+      resume_token: "t.s",
+      expires_at: 1_900_000_000,
+    }),
+    {
+      type: "conversation",
+      conversation: {
+        conversationId: "conv_1",
+        resumeToken: "t.s",
+        expiresAt: 1_900_000_000_000,
+        rollover: false,
+      },
+    },
+  );
+  const rolled = readRelayEvent({
+    type: "relay.conversation",
+    conversation_id: "conv_1",
+    resume_token: "t.s",
+    expires_at: 1_900_000_000,
+    rollover: true,
+    reason: "expiry",
+  });
+  equal(rolled?.type === "conversation" && rolled.conversation.rollover, true);
+  for (const bad of [{ conversation_id: 1 }, { resume_token: null }, { expires_at: "soon" }]) {
+    equal(
+      readRelayEvent({
+        type: "relay.conversation",
+        conversation_id: "conv_1",
+        resume_token: "t.s",
+        expires_at: 1_900_000_000,
+        ...bad,
+      }),
+      null,
+    );
+  }
+});

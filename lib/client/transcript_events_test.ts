@@ -1,7 +1,7 @@
 import { deepEqual, equal } from "node:assert/strict";
 import type { ServerEvent } from "@/lib/shared/realtime/mod.ts";
 import { Transcript } from "./transcript.ts";
-import { applyTranscriptEvent, NOT_TRANSCRIBED } from "./transcript_events.ts";
+import { applyTranscriptEvent, NOT_TRANSCRIBED, SPOKEN_TURN } from "./transcript_events.ts";
 
 function event(type: string, fields: Record<string, unknown> = {}): ServerEvent {
   return { type, event_id: `event_${type}`, ...fields } as unknown as ServerEvent;
@@ -50,7 +50,7 @@ Deno.test("applyTranscriptEvent() marks untranscribed and interrupted turns", ()
   applyTranscriptEvent(t, event("conversation.item.truncated", { item_id: "a1" }));
   deepEqual(t.entries, [
     { itemId: "u1", role: "user", text: NOT_TRANSCRIBED, status: "unavailable" },
-    { itemId: "a1", role: "assistant", text: "Well", status: "truncated" },
+    { itemId: "a1", role: "assistant", text: "Well…", status: "truncated" },
   ]);
 });
 
@@ -68,4 +68,53 @@ Deno.test("applyTranscriptEvent() leaves other events and other items alone", ()
   ];
   for (const e of others) equal(applyTranscriptEvent(t, e), false, e.type);
   deepEqual(t.entries, []);
+});
+
+Deno.test("applyTranscriptEvent() shows a typed turn's text at once", () => {
+  const t = new Transcript();
+  applyTranscriptEvent(
+    t,
+    event("conversation.item.added", {
+      previous_item_id: null,
+      item: {
+        id: "u1",
+        type: "message",
+        role: "user",
+        status: "completed",
+        content: [{ type: "input_text", text: "How was my pace?" }],
+      },
+    }),
+  );
+  deepEqual(t.entries, [{ itemId: "u1", role: "user", text: "How was my pace?", status: "done" }]);
+});
+
+Deno.test("applyTranscriptEvent() says a spoken turn is not transcribed when nothing is", () => {
+  const t = new Transcript();
+  const spoken = event("conversation.item.added", {
+    previous_item_id: null,
+    item: { id: "u1", type: "message", role: "user", content: [{ type: "input_audio" }] },
+  });
+  applyTranscriptEvent(t, spoken, { transcribing: false });
+  deepEqual(t.entries, [{ itemId: "u1", role: "user", text: SPOKEN_TURN, status: "unavailable" }]);
+  const waiting = new Transcript();
+  applyTranscriptEvent(waiting, spoken);
+  equal(waiting.entries[0].status, "streaming");
+});
+
+Deno.test("applyTranscriptEvent() marks the answer of a cancelled response interrupted", () => {
+  const t = new Transcript();
+  applyTranscriptEvent(t, message("a1", "assistant", null));
+  applyTranscriptEvent(
+    t,
+    event("response.output_audio_transcript.delta", { item_id: "a1", delta: "(local echo of " }),
+  );
+  const done = (status: string, output: unknown[]) =>
+    event("response.done", { response: { id: "r1", status, output } });
+  equal(applyTranscriptEvent(t, done("completed", [{ id: "a1", type: "message" }])), false);
+  equal(t.entries[0].status, "streaming");
+  equal(applyTranscriptEvent(t, done("cancelled", [{ id: "zz", type: "message" }])), false);
+  equal(applyTranscriptEvent(t, done("cancelled", [{ id: "a1", type: "message" }])), true);
+  deepEqual(t.entries, [
+    { itemId: "a1", role: "assistant", text: "(local echo of…)", status: "truncated" },
+  ]);
 });

@@ -11,41 +11,53 @@
  * drive the state, the transcript and the player. When the user starts speaking while the
  * assistant is heard, playback is flushed and the heard part of the item is truncated.
  *
+ * The conversation outlives sockets: the latest `relay.conversation` (resume.ts) goes with
+ * every reconnect's ticket and with a Start after Stop, the transcript keeps every turn in
+ * order, and a turn cut by Stop, a drop or a barge-in ends with a clear mark. Frames go only
+ * while they can arrive (connected, not muted, push-to-talk held): during an outage the
+ * microphone pauses instead of filling a queue that would be thrown away.
+ *
  * The parts: devices.ts (pickers, fallback, permission), diagnostics.ts (wire figures and
- * checks), notices.ts (what to tell the user), push_to_talk.ts, transcript_events.ts,
+ * checks), latency.ts (answer times), notices.ts (what to tell the user), page_life.ts (wake
+ * lock, page hidden or left), push_to_talk.ts, resume.ts, transcript_events.ts,
  * voice_state.ts, and voice_store.ts (the signals).
  *
  * @module
  */
 import { bytesToMs } from "@/lib/shared/audio_format.ts";
 import { decodeBase64 } from "@/lib/shared/base64.ts";
-import { COACH_TURN_DETECTION } from "@/lib/shared/coach_session.ts";
+import { COACH_TURN_DETECTION, MAX_TYPED_TEXT_CHARS } from "@/lib/shared/coach_session.ts";
 import type { ServerEvent } from "@/lib/shared/realtime/mod.ts";
 import { truncateEndMs } from "./barge_in.ts";
 import { DeviceWatcher } from "./devices.ts";
 import { collectDiagnostics, sameDiagnostics, WireCounters } from "./diagnostics.ts";
 import { describeMicrophoneError, MicCapture } from "./mic_capture.ts";
+import { LatencyTracker, sameLatency } from "./latency.ts";
 import {
   autoHideMs,
   isBlocking,
+  isSecure,
   missingFeatures,
   type Notice,
   NoticeBoard,
   startFailure,
 } from "./notices.ts";
 import { Player } from "./player.ts";
+import { ScreenWake, watchPageLife } from "./page_life.ts";
 import type { Disconnect } from "./reconnect.ts";
 import {
   ACCESS_REQUIRED,
   BUDGET_CLOSE_CODE,
   BUDGET_EXHAUSTED,
+  type ConversationNote,
   nextUtcMidnight,
   readRelayEvent,
 } from "./relay_events.ts";
 import { PushToTalk } from "./push_to_talk.ts";
-import { type ConnectionState, RelayClient } from "./relay_client.ts";
+import { type ConnectionState, RelayClient, type RetryInfo } from "./relay_client.ts";
+import { ConversationMemory } from "./resume.ts";
 import { Transcript } from "./transcript.ts";
-import { applyTranscriptEvent } from "./transcript_events.ts";
+import { applyTranscriptEvent, NOT_TRANSCRIBED } from "./transcript_events.ts";
 import { voiceState } from "./voice_state.ts";
 import { publish, publishTranscript, sameControls, type VoiceStore } from "./voice_store.ts";
 
@@ -63,6 +75,11 @@ export interface VoiceControllerOptions {
   store: VoiceStore;
   /** How often the diagnostics are read while a session runs. @default 250 */
   diagnosticsIntervalMs?: number;
+  /**
+   * Where the conversation's resume token is kept.
+   * @default {a ConversationMemory on the tab's sessionStorage}
+   */
+  memory?: ConversationMemory;
 }
 
 type TurnDetectionState = { type: string; interrupt_response?: boolean } | null;
@@ -90,7 +107,21 @@ export class VoiceController {
   /** Milliseconds of audio received per assistant item, the ceiling of a truncate. */
   #receivedMs = new Map<string, number>();
   #statsTimer: ReturnType<typeof setInterval> | null = null;
+  /** Counts the reconnect banner's seconds down. */
+  #countdown: ReturnType<typeof setInterval> | null = null;
   #abort: AbortController | null = null;
+  #memory: ConversationMemory;
+  #latency = new LatencyTracker();
+  #muted = false;
+  /** The session transcribes the user's speech (from `session.updated`). */
+  #transcribing = true;
+  /** The conversation a ticket asked to go on with, until its `relay.conversation`. */
+  #expectResume: string | null = null;
+  /** The server refused the resume token: the next conversation is a new one. */
+  #resumeRefused = false;
+  #wake = new ScreenWake();
+  /** The page was left with a session running: start again when it comes back. */
+  #resumeOnShow = false;
 
   constructor(options: VoiceControllerOptions) {
     this.#options = options;
@@ -105,9 +136,45 @@ export class VoiceController {
     });
     publish(this.#store.devices, this.#devices.view);
     this.#devices.watchPermission();
+    this.#memory = options.memory ?? new ConversationMemory();
+    this.#store.conversationId.value = this.#memory.current?.conversationId ?? null;
     const missing = missingFeatures();
-    if (missing.length > 0) this.#notices.show({ type: "unsupported", missing });
+    if (missing.length > 0) {
+      this.#notices.show({ type: "unsupported", missing, insecure: !isSecure() });
+    }
+    watchPageLife({
+      onHide: () => {
+        if (!this.#running) return;
+        // Leaving (or frozen): close cleanly (1000); the token brings the conversation back.
+        this.#resumeOnShow = true;
+        void this.stop();
+      },
+      onShow: () => {
+        if (!this.#resumeOnShow) return;
+        this.#resumeOnShow = false;
+        void this.start();
+      },
+      onVisible: () => void this.#wake.visible(),
+      onFirstGesture: () => this.#unlockAudio(),
+    });
     this.#store.ready.value = true;
+  }
+
+  /** In the first tap: create and resume the audio context, as phones allow only then. */
+  #unlockAudio(): void {
+    if (missingFeatures().length > 0) return;
+    try {
+      this.#ctx ??= new AudioContext({ latencyHint: "interactive" });
+      void this.#ctx.resume().catch(() => {});
+    } catch {
+      // No audio yet: start() says why.
+    }
+  }
+
+  /** Whether captured frames go to the coach now. */
+  #micSending(): boolean {
+    return this.#running && this.#connection === "open" && !this.#muted &&
+      (!this.#ptt.enabled || this.#ptt.held);
   }
 
   get running(): boolean {
@@ -133,7 +200,13 @@ export class VoiceController {
       pushToTalk: this.#ptt.enabled,
       talking: this.#ptt.held,
       rawInput: this.#rawInput,
+      muted: this.#muted,
     }, sameControls);
+    publish(store.micSending, this.#micSending());
+  }
+
+  #publishLatency(): void {
+    publish(this.#store.latency, this.#latency.view, sameLatency);
   }
 
   #publishDiagnostics(): void {
@@ -160,6 +233,8 @@ export class VoiceController {
     this.#sessionReady = false;
     this.#notices.show(null);
     this.#store.usage.value = null;
+    this.#latency = new LatencyTracker();
+    this.#publishLatency();
     const abort = new AbortController();
     this.#abort = abort;
     const store = this.#store;
@@ -172,6 +247,7 @@ export class VoiceController {
         sinkElement: this.#options.audioElement,
         onStarted: () => {
           this.#assistantPlaying = true;
+          if (this.#latency.audible(performance.now())) this.#publishLatency();
           this.#publish();
         },
         onDrained: () => {
@@ -179,7 +255,8 @@ export class VoiceController {
           store.assistantLevel.value = 0;
           this.#publish();
         },
-        onLevel: (rms) => store.assistantLevel.value = rms,
+        // Only while heard: a level reported just before a flush must not light the meter.
+        onLevel: (rms) => store.assistantLevel.value = this.#assistantPlaying ? rms : 0,
       });
       this.#capture = await MicCapture.start(this.#ctx, {
         workletUrl: this.#options.captureWorkletUrl,
@@ -196,7 +273,10 @@ export class VoiceController {
       this.#devices.setPermission("granted");
       await this.#devices.attach(this.#capture);
     } catch (error) {
-      const notice = startFailure(error, describeMicrophoneError);
+      let notice = startFailure(error, describeMicrophoneError);
+      if (notice.type === "start-failed" && !(await reachable(this.#options.baseUrl))) {
+        notice = { type: "server-unreachable" };
+      }
       await this.stop();
       this.#notify(notice);
       if (notice.type === "mic-blocked") this.#devices.setPermission("denied");
@@ -206,8 +286,20 @@ export class VoiceController {
       baseUrl: this.#options.baseUrl,
       onEvent: (event) => this.#onEvent(event),
       onState: (state, detail, cause) => this.#onConnection(state, detail, cause),
+      onRetry: (info) => this.#onRetry(info),
+      resumeToken: () => {
+        const current = this.#memory.current;
+        this.#expectResume = current?.conversationId ?? null;
+        return current?.resumeToken ?? null;
+      },
+      onResumeRefused: () => {
+        this.#memory.forget();
+        this.#expectResume = null;
+        this.#resumeRefused = true;
+      },
     });
     this.#relay.start();
+    void this.#wake.acquire();
     this.#statsTimer = setInterval(
       () => this.#publishDiagnostics(),
       this.#options.diagnosticsIntervalMs ?? 250,
@@ -215,9 +307,15 @@ export class VoiceController {
     this.#publish();
   }
 
-  /** Ends the session and releases the microphone. */
+  /**
+   * Ends the session and releases the microphone. The transcript and the conversation stay:
+   * a Start within the resume token's life goes on with them.
+   */
   async stop(): Promise<void> {
+    const wasRunning = this.#running;
     this.#running = false;
+    void this.#wake.release();
+    if (wasRunning) this.#endTurns("stopped");
     this.#abort?.abort();
     this.#relay?.stop();
     this.#relay = null;
@@ -226,6 +324,7 @@ export class VoiceController {
     this.#player?.close();
     this.#player = null;
     if (this.#statsTimer) clearInterval(this.#statsTimer);
+    this.#stopCountdown();
     this.#statsTimer = null;
     this.#devices.detach();
     const ctx = this.#ctx;
@@ -238,15 +337,61 @@ export class VoiceController {
     this.#store.micLevel.value = 0;
     this.#store.assistantLevel.value = 0;
     this.#activeResponse = null;
+    this.#connection = "idle";
     this.#notices.dismiss("reconnecting");
     this.#publish();
+    // Diagnostics start afresh: no figure of the stopped session stays (frames, barge-ins).
+    this.#counters = new WireCounters();
     this.#publishDiagnostics();
+  }
+
+  /** Ends every turn still streaming (`stopped` by the user, `truncated` by a drop). */
+  #endTurns(status: "stopped" | "truncated"): void {
+    this.#latency.abandon();
+    this.#transcript.endStreaming(status, NOT_TRANSCRIBED);
+    publishTranscript(this.#store.transcript, this.#transcript.entries);
   }
 
   #onFrame(frame: Uint8Array, capturedAt: number): void {
     this.#counters.frame(frame.length);
     // Push-to-talk: audio goes only while the key or button is held.
-    if (this.#ptt.frame()) this.#relay?.sendAudioFrame(frame, capturedAt);
+    const held = this.#ptt.frame();
+    // Muted, or the connection is down: the microphone pauses (nothing queued to go stale).
+    if (held && !this.#muted && this.#connection === "open") {
+      this.#relay?.sendAudioFrame(frame, capturedAt);
+    }
+  }
+
+  /** A retry waits: say why, when, and that the microphone pauses meanwhile. */
+  #onRetry(info: RetryInfo): void {
+    this.#stopCountdown();
+    const retryAt = performance.now() + info.delayMs;
+    const show = () => {
+      const seconds = Math.max(0, Math.ceil((retryAt - performance.now()) / 1000));
+      this.#notify({
+        type: "reconnecting",
+        attempt: info.attempt,
+        seconds,
+        unreachable: info.neverOpened && info.cause.type === "network",
+      });
+      if (seconds === 0) this.#stopCountdown();
+    };
+    show();
+    // The banner counts down each second, to "trying again now".
+    this.#countdown = setInterval(show, 1000);
+  }
+
+  #stopCountdown(): void {
+    if (this.#countdown !== null) clearInterval(this.#countdown);
+    this.#countdown = null;
+  }
+
+  /** "Retry now" in the reconnect banner: skip the wait. */
+  retryNow(): void {
+    if (!this.#relay?.retryNow()) return;
+    this.#stopCountdown();
+    const current = this.#notices.current;
+    if (current?.type === "reconnecting") this.#notify({ ...current, seconds: 0 });
   }
 
   #onConnection(state: ConnectionState, detail?: string, cause?: Disconnect): void {
@@ -256,11 +401,16 @@ export class VoiceController {
       this.#userSpeaking = false;
       this.#activeResponse = null;
       if (this.#assistantPlaying) this.#player?.flush();
-      this.#notify({ type: "reconnecting", detail: detail ?? "" });
+      this.#assistantPlaying = false;
+      this.#store.assistantLevel.value = 0;
+      this.#relay?.clearQueue();
+      this.#endTurns("truncated");
     } else if (state === "failed") {
+      this.#stopCountdown();
       if (this.#endedForGood(cause)) return;
       this.#notify({ type: "session-ended", reason: detail ?? null });
     } else if (state === "open") {
+      this.#stopCountdown();
       this.#notices.dismiss("reconnecting");
     }
     this.#publish();
@@ -298,15 +448,22 @@ export class VoiceController {
       this.#store.usage.value = note.usage;
       return;
     }
-    if (applyTranscriptEvent(this.#transcript, event)) {
+    if (note?.type === "conversation") return this.#onConversation(note.conversation);
+    if (event.type === "session.created") this.#transcript.newSession();
+    const transcriptOptions = { transcribing: this.#transcribing };
+    if (applyTranscriptEvent(this.#transcript, event, transcriptOptions)) {
       publishTranscript(this.#store.transcript, this.#transcript.entries);
     }
     switch (event.type) {
       case "session.updated": {
         this.#sessionReady = true;
-        const session = event.session as { audio?: { input?: { turn_detection?: unknown } } };
+        const session = event.session as {
+          audio?: { input?: { turn_detection?: unknown; transcription?: unknown } };
+        };
         const td = session.audio?.input?.turn_detection;
         if (td !== undefined) this.#turnDetection = td as TurnDetectionState;
+        const transcription = session.audio?.input?.transcription;
+        if (transcription !== undefined) this.#transcribing = transcription !== null;
         // Push-to-talk chosen before (re)connecting: the server configured VAD, switch it off.
         if (this.#ptt.enabled && this.#turnDetection !== null) this.#sendTurnDetection();
         break;
@@ -316,6 +473,9 @@ export class VoiceController {
         this.#bargeIn();
         break;
       case "input_audio_buffer.speech_stopped":
+        this.#latency.turnEnded(performance.now());
+        this.#userSpeaking = false;
+        break;
       case "input_audio_buffer.committed":
         this.#userSpeaking = false;
         break;
@@ -329,6 +489,7 @@ export class VoiceController {
         const bytes = decodeBase64(event.delta);
         const received = this.#receivedMs.get(event.item_id) ?? 0;
         this.#receivedMs.set(event.item_id, received + bytesToMs(bytes.length));
+        if (this.#latency.firstAudio(performance.now())) this.#publishLatency();
         this.#player?.enqueue(event.item_id, bytes);
         break;
       }
@@ -355,8 +516,23 @@ export class VoiceController {
     this.#publish();
   }
 
-  /** The user talks over the assistant: stop playback now and tell the service what was heard. */
-  #bargeIn(): void {
+  /** A `relay.conversation`: keep its token, and say whether the coach remembers. */
+  #onConversation(conversation: ConversationNote): void {
+    this.#memory.remember(conversation);
+    this.#store.conversationId.value = conversation.conversationId;
+    if (!conversation.rollover) {
+      if (this.#expectResume === conversation.conversationId) this.#notify({ type: "resumed" });
+      else if (this.#resumeRefused) this.#notify({ type: "new-conversation" });
+    }
+    this.#expectResume = null;
+    this.#resumeRefused = false;
+  }
+
+  /**
+   * The user talks over the assistant: stop playback now and tell the service what was heard.
+   * `typed`: a typed message interrupts, which the service's VAD does not see (so cancel).
+   */
+  #bargeIn(typed = false): void {
     const player = this.#player;
     if (!player || !this.#assistantPlaying) return;
     const { itemId, playedMs } = player.flush();
@@ -364,7 +540,7 @@ export class VoiceController {
     this.#store.assistantLevel.value = 0;
     if (itemId === null) return;
     // With server VAD and interrupt_response the service cancels the response itself.
-    const serverCancels = this.#turnDetection !== null &&
+    const serverCancels = !typed && this.#turnDetection !== null &&
       this.#turnDetection.interrupt_response !== false;
     if (this.#activeResponse !== null && !serverCancels) {
       this.#relay?.send({ type: "response.cancel" });
@@ -426,10 +602,38 @@ export class VoiceController {
     if (release.type === "too-short") {
       this.#notify({ type: "hold-longer", heldMs: release.heldMs, minMs: release.minMs });
     } else if (release.type === "commit") {
+      this.#latency.turnEnded(performance.now());
       this.#counters.commit(this.#turnDetection !== null);
       this.#relay?.send({ type: "input_audio_buffer.commit" });
       this.#relay?.send({ type: "response.create" });
     }
+    this.#publish();
+  }
+
+  /**
+   * Sends a typed message as the user's turn and asks for an answer; false when it cannot go
+   * (no session yet, empty, or longer than {@linkcode MAX_TYPED_TEXT_CHARS}).
+   */
+  sendText(text: string): boolean {
+    const message = text.trim();
+    if (!this.#sessionReady || this.#connection !== "open") return false;
+    if (message === "" || message.length > MAX_TYPED_TEXT_CHARS) return false;
+    if (this.#assistantPlaying) this.#bargeIn(true);
+    else if (this.#activeResponse !== null) this.#relay?.send({ type: "response.cancel" });
+    const sent = this.#relay?.send({
+      type: "conversation.item.create",
+      item: { type: "message", role: "user", content: [{ type: "input_text", text: message }] },
+    }) ?? false;
+    if (!sent) return false;
+    this.#relay?.send({ type: "response.create" });
+    this.#latency.turnEnded(performance.now());
+    this.#publish();
+    return true;
+  }
+
+  /** Mutes (or unmutes) the microphone: the session stays, no frames are sent. */
+  setMuted(on: boolean): void {
+    this.#muted = on;
     this.#publish();
   }
 
@@ -455,5 +659,16 @@ export class VoiceController {
     } catch (error) {
       this.#notify({ type: "output-failed", message: (error as Error).message });
     }
+  }
+}
+
+/** Whether the server answers at all (any HTTP answer); false on a network error. */
+async function reachable(baseUrl: string): Promise<boolean> {
+  try {
+    const res = await fetch(new URL("/healthz", baseUrl), { cache: "no-store" });
+    await res.body?.cancel();
+    return true;
+  } catch {
+    return false;
   }
 }

@@ -21,6 +21,7 @@ import {
 } from "./diagnostics.ts";
 import { type AccessView, initialAccess } from "./access.ts";
 import { type DeviceView, initialDeviceView } from "./devices.ts";
+import { type LatencyView, NO_LATENCY } from "./latency.ts";
 import type { Notice } from "./notices.ts";
 import type { SessionUsage } from "./relay_events.ts";
 import type { TranscriptEntry } from "./transcript.ts";
@@ -33,6 +34,8 @@ export interface Controls {
   talking: boolean;
   /** Browser audio processing (echo cancellation, noise suppression, gain control) is off. */
   rawInput: boolean;
+  /** The microphone is muted: the session stays, nothing is sent. */
+  muted: boolean;
 }
 
 export interface VoiceStore {
@@ -54,6 +57,15 @@ export interface VoiceStore {
   access: Signal<AccessView>;
   /** What this session has used (`relay.usage`); null until the first one. */
   usage: Signal<SessionUsage | null>;
+  /**
+   * Microphone frames go to the coach now: false while muted, in push-to-talk at rest, while
+   * the connection is down, or off.
+   */
+  micSending: Signal<boolean>;
+  /** The answer times of this session's turns. */
+  latency: Signal<LatencyView>;
+  /** The conversation the relay keeps for this page (`relay.conversation`); null: none yet. */
+  conversationId: Signal<string | null>;
 }
 
 /** Options of {@linkcode createVoiceStore}. */
@@ -77,7 +89,15 @@ export function createVoiceStore(options: VoiceStoreOptions = {}): VoiceStore {
     micLevel: signal(0),
     assistantLevel: signal(0),
     transcript: signal<readonly TranscriptEntry[]>([]),
-    controls: signal<Controls>({ pushToTalk: false, talking: false, rawInput: false }),
+    controls: signal<Controls>({
+      pushToTalk: false,
+      talking: false,
+      rawInput: false,
+      muted: false,
+    }),
+    micSending: signal(false),
+    latency: signal<LatencyView>(NO_LATENCY),
+    conversationId: signal<string | null>(null),
     devices: signal<DeviceView>(initialDeviceView(false)),
     diagnostics,
     checks: computed(() => wireChecks(diagnostics.value)),
@@ -117,5 +137,6 @@ export function publishTranscript(
 
 /** Whether two control sets are equal. */
 export function sameControls(a: Controls, b: Controls): boolean {
-  return a.pushToTalk === b.pushToTalk && a.talking === b.talking && a.rawInput === b.rawInput;
+  return a.pushToTalk === b.pushToTalk && a.talking === b.talking &&
+    a.rawInput === b.rawInput && a.muted === b.muted;
 }

@@ -29,9 +29,17 @@ Deno.test("publish() notifies only when the value differs", () => {
   publish(store.state, "connecting");
   equal(state.runs, 2);
   const controls = watch(() => store.controls.value);
-  publish(store.controls, { pushToTalk: false, talking: false, rawInput: false }, sameControls);
+  publish(
+    store.controls,
+    { pushToTalk: false, talking: false, rawInput: false, muted: false },
+    sameControls,
+  );
   equal(controls.runs, 1, "an equal object is not a change");
-  publish(store.controls, { pushToTalk: true, talking: false, rawInput: false }, sameControls);
+  publish(
+    store.controls,
+    { pushToTalk: true, talking: false, rawInput: false, muted: false },
+    sameControls,
+  );
   equal(controls.runs, 2);
   state.stop();
   controls.stop();
@@ -88,4 +96,14 @@ Deno.test("createVoiceStore() starts with the access form asked for, and no usag
   equal(open.usage.value, null);
   const closed = createVoiceStore({ access: initialAccess(true, false) });
   deepEqual(closed.access.value, { needed: true, checking: false, problem: null });
+});
+
+Deno.test("createVoiceStore() starts sending nothing, with no latency, conversation or mute", () => {
+  const store = createVoiceStore();
+  equal(store.micSending.value, false);
+  deepEqual(store.latency.value, { last: null, medianAudibleMs: null, turns: 0 });
+  equal(store.conversationId.value, null);
+  equal(store.controls.value.muted, false);
+  const controls = store.controls.value;
+  equal(sameControls(controls, { ...controls, muted: true }), false);
 });

@@ -10,6 +10,8 @@
  *
  * @module
  */
+import { TurnDelivery } from "@/components/DeliveryCard.tsx";
+import { SessionSummary } from "@/components/SessionSummary.tsx";
 import { useEffect, useMemo, useRef } from "preact/hooks";
 import { defineIsland } from "@/framework/island.tsx";
 import type { VoiceController } from "@/lib/client/voice_controller.ts";
@@ -378,6 +380,9 @@ export function TranscriptList({ store }: { store: VoiceStore }) {
           {turnMark(entry.status) && (
             <span class="note" data-testid="turn-mark">{turnMark(entry.status)}</span>
           )}
+          {entry.role === "user" && (
+            <TurnDelivery deliveries={store.deliveries} itemId={entry.itemId} />
+          )}
         </li>
       ))}
     </ol>
@@ -514,6 +519,12 @@ export function DiagnosticsPanel(
   );
 }
 
+/** After Stop: the session's delivery summary, to read, copy or download. */
+function Summary({ store }: { store: VoiceStore }) {
+  const summary = store.summary.value;
+  return summary ? <SessionSummary summary={summary} /> : null;
+}
+
 function VoiceSession(props: VoiceSessionProps) {
   const store = useMemo(
     () =>
@@ -559,6 +570,7 @@ function VoiceSession(props: VoiceSessionProps) {
         <TimeLeft store={store} />
       </div>
       <TranscriptList store={store} />
+      <Summary store={store} />
       <TypeMessage {...parts} />
       <TurnAnnouncer store={store} />
       <DiagnosticsPanel {...parts} upstream={props.upstream} />

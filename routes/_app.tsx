@@ -10,6 +10,7 @@ export default function App({ Component, assets }: AppProps) {
         <title>Voice Coach</title>
         <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
         <link rel="stylesheet" href="/styles.css" />
+        <link rel="stylesheet" href="/delivery.css" />
         <script type="module" src={assets["client.js"]} />
       </head>
       <body>

@@ -28,6 +28,8 @@ import { bytesToMs } from "@/lib/shared/audio_format.ts";
 import { decodeBase64 } from "@/lib/shared/base64.ts";
 import { COACH_TURN_DETECTION, MAX_TYPED_TEXT_CHARS } from "@/lib/shared/coach_session.ts";
 import type { ServerEvent } from "@/lib/shared/realtime/mod.ts";
+import type { Delivery } from "@/lib/shared/delivery.ts";
+import { summarizeSession } from "@/lib/shared/delivery_summary.ts";
 import { truncateEndMs } from "./barge_in.ts";
 import { DeviceWatcher } from "./devices.ts";
 import { collectDiagnostics, sameDiagnostics, WireCounters } from "./diagnostics.ts";
@@ -58,6 +60,7 @@ import { type ConnectionState, RelayClient, type RetryInfo } from "./relay_clien
 import { ConversationMemory } from "./resume.ts";
 import { Transcript } from "./transcript.ts";
 import { applyTranscriptEvent, NOT_TRANSCRIBED } from "./transcript_events.ts";
+import { type DeliveryTurn, DeliveryTurns } from "./delivery_turns.ts";
 import { voiceState } from "./voice_state.ts";
 import { publish, publishTranscript, sameControls, type VoiceStore } from "./voice_store.ts";
 
@@ -122,6 +125,10 @@ export class VoiceController {
   #wake = new ScreenWake();
   /** The page was left with a session running: start again when it comes back. */
   #resumeOnShow = false;
+  /** Measures each user turn from the audio sent (the delivery cards). */
+  #turns = new DeliveryTurns({ onTurn: (turn) => this.#onTurnMeasured(turn) });
+  /** The measured turns of the session under way (for the summary at Stop). */
+  #sessionTurns: Delivery[] = [];
 
   constructor(options: VoiceControllerOptions) {
     this.#options = options;
@@ -235,6 +242,8 @@ export class VoiceController {
     this.#store.usage.value = null;
     this.#latency = new LatencyTracker();
     this.#publishLatency();
+    this.#sessionTurns = [];
+    this.#store.summary.value = null;
     const abort = new AbortController();
     this.#abort = abort;
     const store = this.#store;
@@ -339,6 +348,9 @@ export class VoiceController {
     this.#activeResponse = null;
     this.#connection = "idle";
     this.#notices.dismiss("reconnecting");
+    if (wasRunning && this.#sessionTurns.length > 0) {
+      this.#store.summary.value = summarizeSession(this.#sessionTurns);
+    }
     this.#publish();
     // Diagnostics start afresh: no figure of the stopped session stays (frames, barge-ins).
     this.#counters = new WireCounters();
@@ -357,8 +369,9 @@ export class VoiceController {
     // Push-to-talk: audio goes only while the key or button is held.
     const held = this.#ptt.frame();
     // Muted, or the connection is down: the microphone pauses (nothing queued to go stale).
-    if (held && !this.#muted && this.#connection === "open") {
-      this.#relay?.sendAudioFrame(frame, capturedAt);
+    if (held && !this.#muted && this.#connection === "open" && this.#relay) {
+      this.#relay.sendAudioFrame(frame, capturedAt);
+      this.#turns.frameSent(frame);
     }
   }
 
@@ -410,6 +423,8 @@ export class VoiceController {
       if (this.#endedForGood(cause)) return;
       this.#notify({ type: "session-ended", reason: detail ?? null });
     } else if (state === "open") {
+      // A new upstream session: its input audio clock starts at zero.
+      this.#turns.reset();
       this.#stopCountdown();
       this.#notices.dismiss("reconnecting");
     }
@@ -470,14 +485,17 @@ export class VoiceController {
       }
       case "input_audio_buffer.speech_started":
         this.#userSpeaking = true;
+        this.#turns.speechStarted(event.item_id, event.audio_start_ms);
         this.#bargeIn();
         break;
       case "input_audio_buffer.speech_stopped":
         this.#latency.turnEnded(performance.now());
         this.#userSpeaking = false;
+        this.#turns.speechStopped(event.item_id, event.audio_end_ms);
         break;
       case "input_audio_buffer.committed":
         this.#userSpeaking = false;
+        this.#turns.committed(event.item_id);
         break;
       case "response.created":
         this.#activeResponse = event.response.id;
@@ -517,7 +535,19 @@ export class VoiceController {
   }
 
   /** A `relay.conversation`: keep its token, and say whether the coach remembers. */
+  /** A user turn was measured: its card shows under its bubble, and it counts in the summary. */
+  #onTurnMeasured({ itemId, delivery }: DeliveryTurn): void {
+    const deliveries = new Map(this.#store.deliveries.peek());
+    deliveries.set(itemId, delivery);
+    this.#store.deliveries.value = deliveries;
+    this.#sessionTurns.push(delivery);
+  }
+
   #onConversation(conversation: ConversationNote): void {
+    // After a rollover the new upstream session's audio clock starts at zero. (Frames the relay
+    // held during the switch were counted before this: the first turn after it can be off by
+    // the switch's length.)
+    if (conversation.rollover) this.#turns.reset();
     this.#memory.remember(conversation);
     this.#store.conversationId.value = conversation.conversationId;
     if (!conversation.rollover) {
@@ -592,6 +622,7 @@ export class VoiceController {
     if (this.#assistantPlaying) this.#bargeIn();
     else if (this.#activeResponse !== null) this.#relay?.send({ type: "response.cancel" });
     this.#relay?.send({ type: "input_audio_buffer.clear" });
+    this.#turns.cleared();
     this.#ptt.press();
     this.#publish();
   }

@@ -21,6 +21,8 @@ import {
 } from "./diagnostics.ts";
 import { type AccessView, initialAccess } from "./access.ts";
 import { type DeviceView, initialDeviceView } from "./devices.ts";
+import type { Delivery } from "@/lib/shared/delivery.ts";
+import type { SessionSummary } from "@/lib/shared/delivery_summary.ts";
 import { type LatencyView, NO_LATENCY } from "./latency.ts";
 import type { Notice } from "./notices.ts";
 import type { SessionUsage } from "./relay_events.ts";
@@ -66,6 +68,10 @@ export interface VoiceStore {
   latency: Signal<LatencyView>;
   /** The conversation the relay keeps for this page (`relay.conversation`); null: none yet. */
   conversationId: Signal<string | null>;
+  /** The measured delivery of each user turn, by item id (a new map on each change). */
+  deliveries: Signal<ReadonlyMap<string, Delivery>>;
+  /** The summary of the session after Stop; null while one runs or before any turn. */
+  summary: Signal<SessionSummary | null>;
 }
 
 /** Options of {@linkcode createVoiceStore}. */
@@ -98,6 +104,8 @@ export function createVoiceStore(options: VoiceStoreOptions = {}): VoiceStore {
     micSending: signal(false),
     latency: signal<LatencyView>(NO_LATENCY),
     conversationId: signal<string | null>(null),
+    deliveries: signal<ReadonlyMap<string, Delivery>>(new Map()),
+    summary: signal<SessionSummary | null>(null),
     devices: signal<DeviceView>(initialDeviceView(false)),
     diagnostics,
     checks: computed(() => wireChecks(diagnostics.value)),

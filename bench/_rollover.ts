@@ -10,6 +10,7 @@
  *
  * @module
  */
+import { fixed, table } from "./_report.ts";
 
 /** The rollover series of one `/metrics` text. */
 export interface RolloverMetrics {
@@ -90,4 +91,87 @@ export function histogramMaxBound(buckets: readonly [number, number][]): number 
   if (total === 0) return NaN;
   const first = buckets.find(([, count]) => count === total)!;
   return first[0];
+}
+
+/** What `--rollover` adds to a point, from `/metrics` over the run. */
+export interface RolloverReport {
+  rollovers: RolloverMetrics["rollovers"];
+  frames: RolloverMetrics["frames"];
+  /** Switch time, ms: p50 and p95 estimated from the histogram, the max as its bucket's bound. */
+  switchMs: { p50: number; p95: number; maxAtMost: number };
+  /** Messages handed to upstream sessions (sent + released) but each session's own update. */
+  forwardedAppends: number;
+}
+
+export function rolloverReport(rolled: RolloverMetrics, sessions: number): RolloverReport {
+  const ms = (seconds: number) => seconds * 1000;
+  return {
+    rollovers: rolled.rollovers,
+    frames: rolled.frames,
+    switchMs: {
+      p50: ms(histogramQuantile(rolled.buckets, 0.5)),
+      p95: ms(histogramQuantile(rolled.buckets, 0.95)),
+      maxAtMost: ms(histogramMaxBound(rolled.buckets)),
+    },
+    forwardedAppends: rolled.frames.sent + rolled.frames.released - sessions,
+  };
+}
+
+/** A load point as the rollover table reads it. */
+export interface RolloverPoint {
+  mode: string;
+  sessions: number;
+  framesSent: number;
+  framesLost: number;
+  rollover: RolloverReport | null;
+}
+
+/** The rollover table, when the points have one (sessions swapped about every `everySeconds`). */
+export function rolloverLines(results: readonly RolloverPoint[], everySeconds: number): string[] {
+  const rows = results.flatMap((r) => {
+    const o = r.rollover;
+    if (o === null) return [];
+    const { planned, expired, dropped } = o.rollovers;
+    return [[
+      r.mode,
+      String(r.sessions),
+      `${planned + expired + dropped} (${planned} / ${expired} / ${dropped})`,
+      `${fixed(o.switchMs.p50, 0)} / ${fixed(o.switchMs.p95, 0)} / ≤ ${
+        fixed(o.switchMs.maxAtMost, 0)
+      }`,
+      String(o.frames.held),
+      String(o.frames.released),
+      String(o.frames.dropped),
+      String(r.framesSent),
+      String(o.forwardedAppends),
+      String(r.framesSent - r.framesLost),
+    ]];
+  });
+  if (rows.length === 0) return [];
+  return [
+    "",
+    `Rollover: each upstream session swapped about every ${everySeconds} s`,
+    "",
+    table(
+      [
+        "upstream",
+        "sessions",
+        "rollovers (planned / expired / dropped)",
+        "switch ms p50 / p95 / max",
+        "frames held",
+        "released",
+        "dropped",
+        "appends sent by clients",
+        "appends forwarded (relay /metrics)",
+        "appends arrived (upstream count)",
+      ],
+      rows,
+    ),
+    "",
+    "Switch: from the start of the switch (or the drop) to the new session taking frames; " +
+    "p50 and p95 are estimated from the relay_rollover_seconds histogram's buckets, the max " +
+    "is the bound of its highest bucket in use. Forwarded: sent + released in " +
+    "relay_rollover_frames_total, less each session's own session.update. Arrived: as in the " +
+    "loss check above.",
+  ];
 }

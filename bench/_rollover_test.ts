@@ -1,10 +1,11 @@
-import { deepEqual, equal, throws } from "node:assert/strict";
+import { deepEqual, equal, match, throws } from "node:assert/strict";
 import { RelayMetrics } from "@/lib/server/metrics.ts";
 import {
   histogramMaxBound,
   histogramQuantile,
   readRolloverMetrics,
   rolloverDelta,
+  rolloverLines,
 } from "./_rollover.ts";
 
 Deno.test("readRolloverMetrics and rolloverDelta read what RelayMetrics serves", async () => {
@@ -34,4 +35,19 @@ Deno.test("histogramQuantile interpolates within a bucket, as histogram_quantile
   equal(histogramQuantile([[0.1, 1], [Infinity, 2]], 1), 0.1);
   equal(Number.isNaN(histogramQuantile([[0.1, 0], [Infinity, 0]], 0.5)), true);
   throws(() => histogramQuantile(buckets, 2), RangeError);
+});
+
+Deno.test("rolloverLines() tables each point's rollovers and frames, and nothing without them", () => {
+  const rollover = {
+    rollovers: { planned: 3, expired: 1, dropped: 0 },
+    frames: { sent: 90, held: 12, released: 10, dropped: 2 },
+    switchMs: { p50: 20, p95: 135, maxAtMost: 250 },
+    forwardedAppends: 98,
+  };
+  const point = { mode: "fake", sessions: 2, framesSent: 100, framesLost: 2, rollover };
+  const text = rolloverLines([point], 4).join("\n");
+  match(text, /about every 4 s/);
+  match(text, /4 \(3 \/ 1 \/ 0\)/);
+  match(text, /20 \/ 135 \/ ≤ 250/);
+  deepEqual(rolloverLines([{ ...point, rollover: null }], 4), []);
 });

@@ -32,11 +32,11 @@ import * as client from "./_client.ts";
 import { CpuMeter, MachineMeter, rssBytes } from "./_proc.ts";
 import { fixed, intOption, print, progress, readFlags, table } from "./_report.ts";
 import {
-  histogramMaxBound,
-  histogramQuantile,
   readRolloverMetrics,
   rolloverDelta,
-  type RolloverMetrics,
+  rolloverLines,
+  type RolloverReport,
+  rolloverReport,
 } from "./_rollover.ts";
 import {
   inputRecordings,
@@ -70,16 +70,6 @@ interface Options {
   modes: Mode[];
   json: boolean;
   rollover: boolean;
-}
-
-/** What `--rollover` adds to a point, from `/metrics` over the run. */
-interface RolloverReport {
-  rollovers: RolloverMetrics["rollovers"];
-  frames: RolloverMetrics["frames"];
-  /** Switch time, ms: p50 and p95 estimated from the histogram, the max as its bucket's bound. */
-  switchMs: { p50: number; p95: number; maxAtMost: number };
-  /** Messages handed to upstream sessions (sent + released) but each session's own update. */
-  forwardedAppends: number;
 }
 
 interface PointResult {
@@ -335,70 +325,6 @@ async function serverMetrics(server: Peer): Promise<string> {
   return await (await fetch(`${server.url}/metrics`)).text();
 }
 
-function rolloverReport(rolled: RolloverMetrics, sessions: number): RolloverReport {
-  const ms = (seconds: number) => seconds * 1000;
-  return {
-    rollovers: rolled.rollovers,
-    frames: rolled.frames,
-    switchMs: {
-      p50: ms(histogramQuantile(rolled.buckets, 0.5)),
-      p95: ms(histogramQuantile(rolled.buckets, 0.95)),
-      maxAtMost: ms(histogramMaxBound(rolled.buckets)),
-    },
-    forwardedAppends: rolled.frames.sent + rolled.frames.released - sessions,
-  };
-}
-
-/** The rollover table, when the points have one. */
-function rolloverLines(results: PointResult[]): string[] {
-  const rows = results.flatMap((r) => {
-    const o = r.rollover;
-    if (o === null) return [];
-    const { planned, expired, dropped } = o.rollovers;
-    return [[
-      r.mode,
-      String(r.sessions),
-      `${planned + expired + dropped} (${planned} / ${expired} / ${dropped})`,
-      `${fixed(o.switchMs.p50, 0)} / ${fixed(o.switchMs.p95, 0)} / ≤ ${
-        fixed(o.switchMs.maxAtMost, 0)
-      }`,
-      String(o.frames.held),
-      String(o.frames.released),
-      String(o.frames.dropped),
-      String(r.framesSent),
-      String(o.forwardedAppends),
-      String(r.framesSent - r.framesLost),
-    ]];
-  });
-  if (rows.length === 0) return [];
-  return [
-    "",
-    `Rollover: each upstream session swapped about every ${ROLLOVER_EVERY_SECONDS} s`,
-    "",
-    table(
-      [
-        "upstream",
-        "sessions",
-        "rollovers (planned / expired / dropped)",
-        "switch ms p50 / p95 / max",
-        "frames held",
-        "released",
-        "dropped",
-        "appends sent by clients",
-        "appends forwarded (relay /metrics)",
-        "appends arrived (upstream count)",
-      ],
-      rows,
-    ),
-    "",
-    "Switch: from the start of the switch (or the drop) to the new session taking frames; " +
-    "p50 and p95 are estimated from the relay_rollover_seconds histogram's buckets, the max " +
-    "is the bound of its highest bucket in use. Forwarded: sent + released in " +
-    "relay_rollover_frames_total, less each session's own session.update. Arrived: as in the " +
-    "loss check above.",
-  ];
-}
-
 function report(options: Options, results: PointResult[]): string {
   const rows = results.map((r) => [
     r.mode,
@@ -453,7 +379,7 @@ function report(options: Options, results: PointResult[]): string {
     "",
     ...verdicts(results),
   ];
-  lines.push(...rolloverLines(results));
+  lines.push(...rolloverLines(results, ROLLOVER_EVERY_SECONDS));
   lines.push(...client.problemLines());
   return lines.join("\n");
 }

@@ -22,19 +22,19 @@ import { inStatusLine } from "@/lib/client/notices.ts";
 import {
   ACCESS_FORM,
   accessProblem,
-  describeCheck,
   describeNotice,
-  DIAGNOSTIC_ROWS,
-  latencyLine,
   modeClass,
   statusLine,
   turnMark,
   usageLine,
-  usageRows,
 } from "./voice_words.ts";
 import { MAX_TYPED_TEXT_CHARS } from "@/lib/shared/coach_session.ts";
-import { deviceRows, finishedTurnAnnouncement, POWER_NAME, verdict } from "./a11y_words.ts";
+import { finishedTurnAnnouncement, POWER_NAME } from "./a11y_words.ts";
 import { useFollowNewest } from "./follow_newest.ts";
+import { DiagnosticsPanel } from "./diagnostics_panel.tsx";
+import { canStart, isReady, isRunning } from "./part_state.ts";
+
+export { DiagnosticsPanel };
 
 export type { VoiceState };
 
@@ -78,20 +78,6 @@ export interface PartProps {
 function meterValue(rms: number): number {
   if (rms <= 0) return 0;
   return Math.max(0, Math.min(1, (20 * Math.log10(rms) + 60) / 60));
-}
-
-function isRunning(state: VoiceState): boolean {
-  return state !== "off" && state !== "error";
-}
-
-/** The controls may be used: the controller has loaded and the browser can run it. */
-function isReady(store: VoiceStore): boolean {
-  return store.ready.value && store.notice.value?.type !== "unsupported";
-}
-
-/** Start may be pressed: ready, and no access code is awaited. */
-function canStart(store: VoiceStore): boolean {
-  return isReady(store) && !store.access.value.needed;
 }
 
 function sessionActions(
@@ -424,98 +410,6 @@ function TurnAnnouncer({ store }: { store: VoiceStore }) {
     <p class="sr-only" aria-live="polite" data-testid="turn-announcer">
       {finishedTurnAnnouncement(store.transcript.value)}
     </p>
-  );
-}
-
-/** Where the coach runs and which microphone is open: redraws on device changes only. */
-function DeviceDetails({ store, upstream }: { store: VoiceStore; upstream: string }) {
-  return (
-    <dl class="device-details">
-      {deviceRows(store.devices.value, upstream).map(([key, label, value]) => (
-        <div key={key}>
-          <dt>{label}</dt>
-          <dd data-testid={`diag-${key}`}>{value}</dd>
-        </div>
-      ))}
-    </dl>
-  );
-}
-
-/** Answer times and the conversation id: redraws when a turn is measured or a resume. */
-function TurnTimes({ store }: { store: VoiceStore }) {
-  return (
-    <>
-      <p class="latency" data-testid="latency">{latencyLine(store.latency.value)}</p>
-      <p class="conversation">
-        Conversation:{" "}
-        <code data-testid="conversation-id">{store.conversationId.value ?? "none yet"}</code>
-      </p>
-    </>
-  );
-}
-
-/** What this session used, by kind: redraws on `relay.usage` only. */
-function UsageDetails({ store }: { store: VoiceStore }) {
-  const usage = store.usage.value;
-  if (!usage) return null;
-  return (
-    <dl class="usage-details" data-testid="usage-details">
-      {usageRows(usage).map(([key, label, value]) => (
-        <div key={key}>
-          <dt>{label}</dt>
-          <dd data-testid={`usage-${key}`}>{value}</dd>
-        </div>
-      ))}
-    </dl>
-  );
-}
-
-/** The wire figures and checks: redraws when a figure changes (read a few times a second). */
-export function DiagnosticsPanel(
-  { store, actions, upstream = "" }: PartProps & { upstream?: string },
-) {
-  const d = store.diagnostics.value;
-  const ready = isReady(store);
-  const running = isRunning(store.state.value);
-  return (
-    <details class="diagnostics" data-testid="diagnostics">
-      <summary>Diagnostics</summary>
-      <TurnTimes store={store} />
-      <dl>
-        {DIAGNOSTIC_ROWS.map(([key, label, show]) => (
-          <div key={key}>
-            <dt>{label}</dt>
-            <dd data-testid={`diag-${key}`} data-value={String(d[key] ?? "")}>{show(d)}</dd>
-          </div>
-        ))}
-      </dl>
-      <DeviceDetails store={store} upstream={upstream} />
-      <UsageDetails store={store} />
-      <label class="raw">
-        <input
-          type="checkbox"
-          data-testid="raw-input"
-          checked={store.controls.value.rawInput}
-          disabled={!ready || running}
-          onChange={(e) => actions.setRawInput((e.target as HTMLInputElement).checked)}
-        />
-        Raw microphone (no echo cancellation, noise suppression or gain control; applies at the next
-        start)
-      </label>
-      <ul class="checks">
-        {store.checks.value.map((check) => {
-          const { label, detail } = describeCheck(check);
-          return (
-            <li key={check.type} class={check.ok === null ? "pending" : check.ok ? "pass" : "fail"}>
-              <span aria-hidden="true">{check.ok === null ? "○" : check.ok ? "✔" : "✘"}</span>{" "}
-              <span class="verdict" data-testid={`check-${check.type}`}>{verdict(check.ok)}</span>
-              {": "}
-              {label} <small>({detail})</small>
-            </li>
-          );
-        })}
-      </ul>
-    </details>
   );
 }
 

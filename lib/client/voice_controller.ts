@@ -130,6 +130,7 @@ export class VoiceController {
   /** The measured turns of the session under way (for the summary at Stop). */
   #sessionTurns: Delivery[] = [];
 
+  //#region Construction and what the page shows
   constructor(options: VoiceControllerOptions) {
     this.#options = options;
     this.#store = options.store;
@@ -230,6 +231,9 @@ export class VoiceController {
     this.#notices.show(notice, { autoHideMs: autoHideMs(notice) });
   }
 
+  //#endregion
+
+  //#region A session: start, stop, frames out
   /** Starts a session: call from the power button's click (a user gesture). */
   async start(): Promise<void> {
     if (this.#running) return;
@@ -375,6 +379,9 @@ export class VoiceController {
     }
   }
 
+  //#endregion
+
+  //#region The connection: retries, the banner, ending for good
   /** A retry waits: say why, when, and that the microphone pauses meanwhile. */
   #onRetry(info: RetryInfo): void {
     this.#stopCountdown();
@@ -453,6 +460,9 @@ export class VoiceController {
     return true;
   }
 
+  //#endregion
+
+  //#region Server events: state, transcript, audio, the conversation
   #onEvent(event: ServerEvent): void {
     const note = readRelayEvent(event as unknown as { type: string } & Record<string, unknown>);
     if (note?.type === "budget") {
@@ -558,6 +568,9 @@ export class VoiceController {
     this.#resumeRefused = false;
   }
 
+  //#endregion
+
+  //#region Turns: barge-in, push-to-talk, typing, mute
   /**
    * The user talks over the assistant: stop playback now and tell the service what was heard.
    * `typed`: a typed message interrupts, which the service's VAD does not see (so cancel).
@@ -668,6 +681,9 @@ export class VoiceController {
     this.#publish();
   }
 
+  //#endregion
+
+  //#region Devices
   #onTrackEnded(): void {
     this.#notify({ type: "mic-ended" });
     this.chooseInput("");
@@ -691,6 +707,7 @@ export class VoiceController {
       this.#notify({ type: "output-failed", message: (error as Error).message });
     }
   }
+  //#endregion
 }
 
 /** Whether the server answers at all (any HTTP answer); false on a network error. */

@@ -133,6 +133,7 @@ export class RelaySession {
   /** Upstream frames dropped (binary or not a JSON event). */
   #droppedUpstream = 0;
 
+  //#region Opening: the upstream, the coach's session
   constructor(browser: globalThis.WebSocket, options: RelayOptions) {
     this.id = options.sessionId;
     this.#browser = browser;
@@ -236,6 +237,9 @@ export class RelaySession {
 
   // ---- upstream → browser -------------------------------------------------------------
 
+  //#endregion
+
+  //#region Upstream → browser: parse, mask, pace a slow browser
   #onUpstreamMessage(data: string | Uint8Array): void {
     if (this.#phase === "closed") return;
     const receivedAt = performance.now();
@@ -363,6 +367,9 @@ export class RelaySession {
 
   // ---- browser → upstream -------------------------------------------------------------
 
+  //#endregion
+
+  //#region Browser → upstream: admit, queue, forward, refuse
   #onBrowserMessage(data: unknown): void {
     if (this.#phase === "closed") return;
     const item: Queued = {
@@ -444,6 +451,9 @@ export class RelaySession {
     if (this.#browser.readyState === OPEN) this.#sendToBrowser(JSON.stringify(event));
   }
 
+  //#endregion
+
+  //#region Closing both legs together
   #onBrowserClose(code: number, reason: string): void {
     if (this.#phase === "closed") return;
     this.#log.info("browser closed", { code, reason });
@@ -508,4 +518,5 @@ export class RelaySession {
         this.#resolveDone();
       });
   }
+  //#endregion
 }

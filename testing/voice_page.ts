@@ -19,6 +19,8 @@ export interface PageLog {
   maxAssistantLevel: number;
   /** The coach meter's value each time it changed (sampled every 10 ms). */
   assistantLevels: { t: number; v: number }[];
+  /** Every text the notices area showed, in order (a banner that hides itself stays here). */
+  notices: string[];
 }
 
 /** Installed before any page script: wraps WebSocket and watches the island. */
@@ -29,12 +31,14 @@ function recorder() {
     states: [],
     maxAssistantLevel: 0,
     assistantLevels: [],
+    notices: [],
   } as {
     sent: { t: number; data: string | null; binary: boolean }[];
     received: { t: number; data: string }[];
     states: { t: number; state: string }[];
     maxAssistantLevel: number;
     assistantLevels: { t: number; v: number }[];
+    notices: string[];
   };
   (globalThis as unknown as { __voiceLog: typeof log }).__voiceLog = log;
   const send = WebSocket.prototype.send;
@@ -67,6 +71,13 @@ function recorder() {
       attributes: true,
       attributeFilter: ["data-voice-state"],
     });
+    const notices = root.querySelector(".notices");
+    if (notices) {
+      new MutationObserver(() => {
+        const text = notices.textContent?.trim() ?? "";
+        if (text && log.notices.at(-1) !== text) log.notices.push(text);
+      }).observe(notices, { subtree: true, childList: true, characterData: true });
+    }
     setInterval(() => {
       const meter = document.querySelector<HTMLMeterElement>('[data-testid="assistant-level"]');
       if (!meter) return;
@@ -155,6 +166,18 @@ export class VoicePage implements AsyncDisposable {
           s.data?.includes(fragment)
         ),
       fragment,
+      { timeout: timeoutMs },
+    );
+  }
+
+  /** Waits until the notices area has shown `text` (even if it has hidden itself since). */
+  async waitForNotice(text: string, timeoutMs = 15000): Promise<void> {
+    await this.page.waitForFunction(
+      (text) =>
+        (globalThis as unknown as { __voiceLog: PageLog }).__voiceLog.notices.some((n) =>
+          n.includes(text)
+        ),
+      text,
       { timeout: timeoutMs },
     );
   }

@@ -87,7 +87,7 @@ Deno.test("page: after Stop and Start the new turns go below the old ones, and t
   await cleanEnds(voice);
   await voice.page.click('[data-testid="power"]');
   await voice.waitForRunning();
-  await voice.page.getByText("the coach remembers the conversation").waitFor({ timeout: 10000 });
+  await voice.waitForNotice("the coach remembers the conversation");
   const added = await newAnswer(voice, before);
   const after = await turnIds(voice);
   deepEqual(after.slice(0, before.length), before, "the old turns stay, in order, on top");
@@ -123,7 +123,7 @@ Deno.test("page: the server killed mid-conversation and restarted on the same st
     await voice.page.getByTestId("retry-now").click().catch(() => {});
   }
   await voice.waitForRunning(20000);
-  await voice.page.getByText("the coach remembers the conversation").waitFor({ timeout: 10000 });
+  await voice.waitForNotice("the coach remembers the conversation");
   equal(await conversationId(voice), conversation, "the same conversation after the restart");
   const added = await newAnswer(voice, before);
   const after = await turnIds(voice);
@@ -155,7 +155,7 @@ Deno.test("page: pagehide closes the session cleanly and pageshow resumes the co
     dispatchEvent(new PageTransitionEvent("pageshow", { persisted: true }))
   );
   await voice.waitForRunning();
-  await voice.page.getByText("the coach remembers the conversation").waitFor({ timeout: 10000 });
+  await voice.waitForNotice("the coach remembers the conversation");
   equal(await conversationId(voice), conversation);
   deepEqual(voice.errors, []);
 });
@@ -171,7 +171,7 @@ Deno.test("page: a reload in the same tab keeps the conversation for the next St
   equal(await conversationId(voice), conversation, "remembered in the tab's sessionStorage");
   await voice.page.click('[data-testid="power"]');
   await voice.waitForRunning();
-  await voice.page.getByText("the coach remembers the conversation").waitFor({ timeout: 10000 });
+  await voice.waitForNotice("the coach remembers the conversation");
   equal(await conversationId(voice), conversation);
   deepEqual(voice.errors, []);
 });

@@ -211,7 +211,7 @@ Deno.test("voice page: when the server goes away the page shows reconnecting, th
     { timeout: 20000 },
   );
   // A new server has a new secret: the resume token is refused, and the page says so.
-  await voice.page.getByText("Started a new conversation").waitFor({ timeout: 10000 });
+  await voice.waitForNotice("Started a new conversation");
   const sessions = (await voice.receivedEvents()).filter((r) => r.event.type === "session.created");
   equal(sessions.length, 2);
   const t = (await voice.log()).sent.length;

@@ -257,6 +257,10 @@ Deno.test("relay: other events beyond 20 a second are dropped with one error; au
   });
   const cancels = connection.events.filter((e) => e.type === "response.cancel").length;
   ok(cancels >= 20 && cancels <= 22, `${cancels} cancels forwarded`);
+  // The refusal goes to the browser on its own socket: it can land after the append upstream.
+  await waitFor(() => client.received.some((e) => e.error?.code === "relay_rate_limited"), {
+    what: "the rate-limit error",
+  });
   const limited = client.received.filter((e) => e.error?.code === "relay_rate_limited");
   equal(limited.length, 1);
   const invalid = client.received.filter((e) => e.error?.code === "invalid_json");

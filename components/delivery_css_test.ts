@@ -4,14 +4,7 @@
  * dark scheme, with the page's colour variables from static/styles.css.
  */
 import { ok } from "node:assert/strict";
-import {
-  contrastRatio,
-  customProperties,
-  parseColor,
-  resolveVars,
-  ruleDeclarations,
-  type Scheme,
-} from "@/testing/contrast.ts";
+import { assertReadable, customProperties, lastValue, SCHEMES } from "@/testing/contrast.ts";
 
 const STATIC = new URL("../static/", import.meta.url);
 const PAGE = await Deno.readTextFile(new URL("styles.css", STATIC));
@@ -29,25 +22,21 @@ const TEXT: [string, string[]][] = [
   [".summary-status", ["--card"]],
 ];
 
-for (const scheme of ["light", "dark"] as Scheme[]) {
+for (const scheme of SCHEMES) {
   Deno.test(`delivery.css (${scheme}): its text meets 4.5:1 on its backgrounds`, () => {
     const vars = customProperties(PAGE, scheme);
     for (const [selector, backgrounds] of TEXT) {
-      const color = ruleDeclarations(CSS, selector).map((d) => d.get("color")).at(-1);
+      const color = lastValue(CSS, selector, "color");
       ok(color, `${selector} sets a colour`);
       for (const background of backgrounds) {
-        const ratio = contrastRatio(
-          parseColor(resolveVars(color, vars)),
-          parseColor(resolveVars(`var(${background})`, vars)),
-        );
-        ok(ratio >= 4.5, `${selector}: ${color} on ${background} is ${ratio.toFixed(2)}:1`);
+        assertReadable(color, `var(${background})`, vars, selector);
       }
     }
   });
 }
 
 Deno.test("delivery.css uses only colour variables the page defines", () => {
-  for (const scheme of ["light", "dark"] as Scheme[]) {
+  for (const scheme of SCHEMES) {
     const vars = customProperties(PAGE, scheme);
     for (const [, name] of CSS.matchAll(/var\(\s*(--[\w-]+)\s*\)/g)) {
       ok(vars.has(name), `${name} is defined in styles.css (${scheme})`);

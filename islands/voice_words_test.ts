@@ -2,7 +2,6 @@ import { deepEqual, equal, match } from "node:assert/strict";
 import { collectDiagnostics, wireChecks, WireCounters } from "@/lib/client/diagnostics.ts";
 import type { Notice } from "@/lib/client/notices.ts";
 import type { VoiceState } from "@/lib/client/voice_state.ts";
-import type { SessionUsage } from "@/lib/client/relay_events.ts";
 import {
   accessProblem,
   type BannerKind,
@@ -21,6 +20,7 @@ import {
   usageLine,
   usageRows,
 } from "./voice_words.ts";
+import { sampleUsage } from "@/testing/usage.ts";
 
 Deno.test("describeNotice() gives each notice its banner: look, words, steps and Retry", () => {
   const table: [Notice, BannerKind, RegExp, { steps?: number; retry?: boolean }][] = [
@@ -213,31 +213,12 @@ Deno.test("accessProblem() says why the code form asks again", () => {
   match(accessProblem({ type: "failed", status: 500 }), /HTTP 500/);
 });
 
-function usage(overrides: Partial<SessionUsage> = {}): SessionUsage {
-  return {
-    responses: 4,
-    sessionSeconds: 185,
-    tokens: {
-      input_text: 120,
-      input_audio: 9000,
-      input_cached: 64,
-      output_text: 80,
-      output_audio: 3081,
-      total: 12345,
-    },
-    estimatedCostUsd: 0.1234,
-    priceModel: "gpt-realtime",
-    pricesTakenOn: "2025-09-01",
-    ...overrides,
-  };
-}
-
 Deno.test("usageLine() is one quiet line: minutes, tokens, estimated cost", () => {
-  equal(usageLine(usage()), "This session: 3 min · 12,345 tokens · about $0.12");
+  equal(usageLine(sampleUsage()), "This session: 3 min · 12,345 tokens · about $0.12");
   equal(
-    usageLine(usage({
+    usageLine(sampleUsage({
       sessionSeconds: 20,
-      tokens: { ...usage().tokens, total: 0 },
+      tokens: { ...sampleUsage().tokens, total: 0 },
       estimatedCostUsd: 0,
     })),
     "This session: under 1 min · 0 tokens · about $0.00",
@@ -247,7 +228,7 @@ Deno.test("usageLine() is one quiet line: minutes, tokens, estimated cost", () =
 });
 
 Deno.test("usageRows() gives Diagnostics the tokens by kind, responses and the price table", () => {
-  const rows = usageRows(usage());
+  const rows = usageRows(sampleUsage());
   deepEqual(rows.map(([key]) => key), [
     "responses",
     "tokens-input_text",
@@ -265,7 +246,7 @@ Deno.test("usageRows() gives Diagnostics the tokens by kind, responses and the p
   equal(value("tokens-total"), "12,345");
   equal(value("cost"), "$0.1234");
   equal(value("price-table"), "gpt-realtime, taken on 2025-09-01");
-  equal(usageRows(usage({ priceModel: "" })).at(-1)![2], "unknown");
+  equal(usageRows(sampleUsage({ priceModel: "" })).at(-1)![2], "unknown");
 });
 
 Deno.test("describeNotice() offers Retry now and Stop while reconnecting, and only then", () => {

@@ -2,10 +2,11 @@
  * Colour contrast as WCAG 2 measures it, and just enough CSS reading to get the colours of
  * `static/styles.css`: its custom properties for the light and the dark scheme, and the
  * declarations of a rule. The contrast test uses it so a colour change that makes text hard to
- * read fails.
+ * read fails; `assertReadable()` is the check each pair goes through.
  *
  * @module
  */
+import { ok } from "node:assert/strict";
 
 /** An sRGB colour, 0..255 per channel. */
 export type Rgb = readonly [number, number, number];
@@ -124,6 +125,30 @@ export function ruleDeclarations(css: string, selector: string): Map<string, str
   return blocks(css)
     .filter((block) => block.prelude.split(",").map((s) => s.trim()).includes(selector))
     .map((block) => declarations(block.body));
+}
+
+/** The last value of `property` among the rules of `selector` in `css`, if any sets it. */
+export function lastValue(css: string, selector: string, property: string): string | undefined {
+  return ruleDeclarations(css, selector).map((d) => d.get(property)).filter(Boolean).at(-1);
+}
+
+/** Both colour schemes, for a test per scheme. */
+export const SCHEMES: readonly Scheme[] = ["light", "dark"];
+/** WCAG's AA minimum contrast for text. */
+export const MIN_RATIO = 4.5;
+
+/**
+ * Fails (an `AssertionError`) unless the CSS colour `fg` on `bg` (each may use `var()`, resolved with `vars`)
+ * meets {@linkcode MIN_RATIO}; `what` names the pair in the message.
+ */
+export function assertReadable(
+  fg: string,
+  bg: string,
+  vars: Map<string, string>,
+  what: string,
+): void {
+  const ratio = contrastRatio(parseColor(resolveVars(fg, vars)), parseColor(resolveVars(bg, vars)));
+  ok(ratio >= MIN_RATIO, `${what}: ${fg} on ${bg} is ${ratio.toFixed(2)}:1, below ${MIN_RATIO}:1`);
 }
 
 /** The `var(--name)` names a CSS value uses, in order. */

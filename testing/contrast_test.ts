@@ -1,7 +1,9 @@
 import { deepEqual, equal, ok, throws } from "node:assert/strict";
 import {
+  assertReadable,
   contrastRatio,
   customProperties,
+  lastValue,
   parseColor,
   relativeLuminance,
   ruleDeclarations,
@@ -50,4 +52,16 @@ Deno.test("ruleDeclarations finds rules by one selector of their list; varNames 
   equal(rules.length, 2);
   deepEqual(varNames(rules[0].get("background")!), ["--a", "--c"]);
   equal(ruleDeclarations(CSS, ".z").length, 0);
+});
+
+Deno.test("lastValue() is the last rule's value; assertReadable() fails below 4.5:1", () => {
+  equal(lastValue(CSS, ".y", "color"), "var(--b)");
+  equal(lastValue(CSS, ".y", "outline"), undefined);
+  const vars = customProperties(CSS, "light");
+  assertReadable("var(--a)", "var(--c)", vars, "black on white");
+  assertReadable("#767676", "#fff", vars, "the lightest grey that passes");
+  throws(
+    () => assertReadable("#777", "var(--c)", vars, "grey"),
+    /grey: #777 on var\(--c\) is 4\.48:1, below 4\.5:1/,
+  );
 });

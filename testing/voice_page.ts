@@ -10,6 +10,7 @@ import { BYTES_PER_MS } from "@/lib/shared/audio_format.ts";
 import { decodeBase64 } from "@/lib/shared/base64.ts";
 import { launchBrowser } from "./browser.ts";
 import { fixturePath } from "./fixtures.ts";
+import { sleep } from "./wait.ts";
 
 /** What the page recorded. */
 export interface PageLog {
@@ -23,6 +24,38 @@ export interface PageLog {
   notices: string[];
 }
 
+/** An event the page sent or received, parsed, with when (`performance.now()` in the page). */
+export interface LoggedEvent {
+  t: number;
+  event: Record<string, unknown> & { type: string };
+}
+
+/** What {@linkcode VoicePage.untilBargeIn} saw. */
+export interface BargeIn {
+  log: PageLog;
+  /** The client events in `log`, parsed. */
+  sent: LoggedEvent[];
+  /** The server events in `log`, parsed. */
+  received: LoggedEvent[];
+  /** The page's `conversation.item.truncate`. */
+  truncate: LoggedEvent;
+  /** The server's `input_audio_buffer.speech_started` the barge-in answered. */
+  speechStarted: LoggedEvent;
+}
+
+/** The client events in `log`, parsed (binary frames as `{type: "(binary)"}`). */
+function sentEvents(log: PageLog): LoggedEvent[] {
+  return log.sent.map((s) => ({
+    t: s.t,
+    event: s.data === null ? { type: "(binary)" } : JSON.parse(s.data),
+  }));
+}
+
+/** The server events in `log`, parsed. */
+function receivedEvents(log: PageLog): LoggedEvent[] {
+  return log.received.map((r) => ({ t: r.t, event: JSON.parse(r.data) }));
+}
+
 /** Installed before any page script: wraps WebSocket and watches the island. */
 function recorder() {
   const log = {
@@ -32,14 +65,7 @@ function recorder() {
     maxAssistantLevel: 0,
     assistantLevels: [],
     notices: [],
-  } as {
-    sent: { t: number; data: string | null; binary: boolean }[];
-    received: { t: number; data: string }[];
-    states: { t: number; state: string }[];
-    maxAssistantLevel: number;
-    assistantLevels: { t: number; v: number }[];
-    notices: string[];
-  };
+  } as PageLog; // a type only: nothing of this module's scope runs in the page
   (globalThis as unknown as { __voiceLog: typeof log }).__voiceLog = log;
   const send = WebSocket.prototype.send;
   WebSocket.prototype.send = function (data) {
@@ -182,10 +208,41 @@ export class VoicePage implements AsyncDisposable {
     );
   }
 
+  /**
+   * Presses the power button and waits until the session is up ({@linkcode waitForRunning}).
+   * With `pushToTalk`, push-to-talk is switched on first and the wait is for `listening` (at
+   * rest it sends nothing, so nothing moves it on).
+   */
+  async start(options: { pushToTalk?: boolean } = {}): Promise<void> {
+    if (options.pushToTalk) await this.page.check('[data-testid="ptt-toggle"]');
+    await this.page.click('[data-testid="power"]');
+    if (options.pushToTalk) await this.waitForState("listening");
+    else await this.waitForRunning();
+  }
+
+  /**
+   * Starts a session and waits for its first barge-in: the looping microphone speaks again over
+   * the coach's answer and the page sends `conversation.item.truncate`. Then waits `settleMs`
+   * more, and resolves with what the page recorded (also parsed), the truncate and the last
+   * `input_audio_buffer.speech_started` the page received before it.
+   */
+  async untilBargeIn(settleMs: number): Promise<BargeIn> {
+    await this.page.click('[data-testid="power"]');
+    await this.waitForSent("conversation.item.truncate");
+    await sleep(settleMs);
+    const log = await this.log();
+    const sent = sentEvents(log);
+    const received = receivedEvents(log);
+    const truncate = sent.find((s) => s.event.type === "conversation.item.truncate")!;
+    const speechStarted = received.filter((r) =>
+      r.event.type === "input_audio_buffer.speech_started" && r.t <= truncate.t
+    ).at(-1)!;
+    return { log, sent, received, truncate, speechStarted };
+  }
+
   /** Starts a session, then takes `server` away: resolves once the page is reconnecting. */
   async startThenLose(server: { shutdown(): Promise<void> }): Promise<void> {
-    await this.page.click('[data-testid="power"]');
-    await this.waitForRunning();
+    await this.start();
     await server.shutdown();
     await this.waitForState("reconnecting", 10000);
   }
@@ -194,19 +251,14 @@ export class VoicePage implements AsyncDisposable {
     return this.page.evaluate(() => (globalThis as unknown as { __voiceLog: PageLog }).__voiceLog);
   }
 
-  /** Client events the page sent, parsed (binary frames as `{binary: true}`). */
-  async sentEvents(): Promise<{ t: number; event: Record<string, unknown> & { type: string } }[]> {
-    return (await this.log()).sent.map((s) => ({
-      t: s.t,
-      event: s.data === null ? { type: "(binary)" } : JSON.parse(s.data),
-    }));
+  /** Client events the page sent, parsed (binary frames as `{type: "(binary)"}`). */
+  async sentEvents(): Promise<LoggedEvent[]> {
+    return sentEvents(await this.log());
   }
 
   /** Server events the page received, parsed. */
-  async receivedEvents(): Promise<
-    { t: number; event: Record<string, unknown> & { type: string } }[]
-  > {
-    return (await this.log()).received.map((r) => ({ t: r.t, event: JSON.parse(r.data) }));
+  async receivedEvents(): Promise<LoggedEvent[]> {
+    return receivedEvents(await this.log());
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -11,8 +11,7 @@ Deno.test("VoicePage opens the page, reads the island's state and logs what the 
   await using server = await startTestServer();
   await using voice = await VoicePage.open(server.url, { once: true });
   equal(await voice.state(), "off");
-  await voice.page.click('[data-testid="power"]');
-  await voice.waitForRunning();
+  await voice.start();
   await voice.page.waitForFunction(() =>
     (globalThis as unknown as { __voiceLog: { sent: unknown[] } }).__voiceLog.sent.length > 5
   );

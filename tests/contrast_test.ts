@@ -6,28 +6,19 @@
  */
 import { ok } from "node:assert/strict";
 import {
-  contrastRatio,
+  assertReadable,
   customProperties,
-  parseColor,
-  resolveVars,
-  ruleDeclarations,
-  type Scheme,
+  lastValue as lastValueIn,
+  SCHEMES,
   varNames,
 } from "@/testing/contrast.ts";
 import { STATUS } from "@/islands/voice_words.ts";
 
 const CSS = await Deno.readTextFile(new URL("../static/styles.css", import.meta.url));
-const SCHEMES: Scheme[] = ["light", "dark"];
-const MIN_RATIO = 4.5;
 
-/** The last value of `property` among the rules of `selector`. */
+/** The last value of `property` among the rules of `selector` in styles.css. */
 function lastValue(selector: string, property: string): string | undefined {
-  return ruleDeclarations(CSS, selector).map((d) => d.get(property)).filter(Boolean).at(-1);
-}
-
-function assertReadable(fg: string, bg: string, vars: Map<string, string>, what: string) {
-  const ratio = contrastRatio(parseColor(resolveVars(fg, vars)), parseColor(resolveVars(bg, vars)));
-  ok(ratio >= MIN_RATIO, `${what}: ${fg} on ${bg} is ${ratio.toFixed(2)}:1, below ${MIN_RATIO}:1`);
+  return lastValueIn(CSS, selector, property);
 }
 
 for (const scheme of SCHEMES) {

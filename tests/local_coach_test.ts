@@ -33,6 +33,25 @@ async function utterance(): Promise<Uint8Array> {
   return concat([silence(500), floatToPcm16(samples), silence(1500)]);
 }
 
+/**
+ * A server with the delivery coach and a relay client on it, past `session.updated`, with the
+ * utterance to send; disposing closes the client, then the server.
+ */
+async function openCoach() {
+  const stream = await utterance();
+  const server = await startTestServer(ENV);
+  const client = await openRelay(server.url);
+  await client.next("session.updated");
+  return {
+    client,
+    stream,
+    async [Symbol.asyncDispose]() {
+      await client[Symbol.asyncDispose]();
+      await server[Symbol.asyncDispose]();
+    },
+  };
+}
+
 function send(client: TestClient, pcm: Uint8Array): void {
   for (let offset = 0; offset < pcm.length; offset += FRAME_BYTES) {
     client.append(pcm.subarray(offset, offset + FRAME_BYTES));
@@ -48,11 +67,9 @@ function committed(stream: Uint8Array, started: Json, stopped: Json): Uint8Array
 }
 
 Deno.test("local coach: a spoken turn is answered with speech about its measured pace, in the GA order", async () => {
-  const stream = await utterance();
   {
-    await using server = await startTestServer(ENV);
-    await using client = await openRelay(server.url);
-    await client.next("session.updated");
+    await using coach = await openCoach();
+    const { client, stream } = coach;
     send(client, stream);
     const events = await client.until("response.done", ANSWER_MS);
     events.push(await client.next("rate_limits.updated"));
@@ -91,10 +108,8 @@ Deno.test("local coach: a spoken turn is answered with speech about its measured
 });
 
 Deno.test("local coach: a barge-in or a cancel while the answer is synthesized ends it as the echo's would", async () => {
-  const stream = await utterance();
-  await using server = await startTestServer(ENV);
-  await using client = await openRelay(server.url);
-  await client.next("session.updated");
+  await using coach = await openCoach();
+  const { client, stream } = coach;
 
   // The same utterance again at once: its speech starts while the first answer is in the works.
   send(client, stream);

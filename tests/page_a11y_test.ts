@@ -142,10 +142,7 @@ Deno.test("a11y: connecting (the service has not answered yet)", async () => {
 Deno.test("a11y: reconnecting, with its banner", async () => {
   const first = await startTestServer();
   await using voice = await VoicePage.open(first.url);
-  await voice.page.click('[data-testid="power"]');
-  await voice.waitForRunning();
-  await first.shutdown();
-  await voice.waitForState("reconnecting", 10000);
+  await voice.startThenLose(first);
   await voice.page.getByRole("alert").waitFor();
   deepEqual(await audit(voice.page, "reconnecting", "reconnecting"), []);
 });

@@ -44,12 +44,40 @@ function conversationId(voice: VoicePage): Promise<string | null> {
   return voice.page.getByTestId("conversation-id").textContent();
 }
 
-/** Waits until Diagnostics shows the relay's conversation id; returns it. */
-async function waitForConversation(voice: VoicePage): Promise<string | null> {
+/** Starts a session and waits until Diagnostics shows the relay's conversation id; returns it. */
+async function startConversation(voice: VoicePage): Promise<string | null> {
+  await voice.start();
   await voice.page.waitForFunction(
     () => /^conv_/.test(document.querySelector('[data-testid="conversation-id"]')!.textContent!),
   );
   return await conversationId(voice);
+}
+
+/** Starts a session and waits for its first answer; returns the relay's conversation id. */
+async function firstAnswer(voice: VoicePage): Promise<string | null> {
+  await voice.page.click('[data-testid="power"]');
+  await newAnswer(voice, []);
+  const conversation = await conversationId(voice);
+  match(conversation ?? "", /^conv_/);
+  return conversation;
+}
+
+/** Waits for a new answer, then checks it went below the turns `before`, which stay in order. */
+async function answerBelow(voice: VoicePage, before: string[]): Promise<void> {
+  const added = await newAnswer(voice, before);
+  const after = await turnIds(voice);
+  deepEqual(after.slice(0, before.length), before, "the old turns stay, in order, on top");
+  ok(after.indexOf(added) >= before.length, "the new answer is below the old turns");
+}
+
+/** Waits until the page says the coach remembers, and checks it is still `conversation`. */
+async function assertResumed(
+  voice: VoicePage,
+  conversation: string | null,
+  message = "the conversation resumed",
+): Promise<void> {
+  await voice.waitForNotice("the coach remembers the conversation");
+  equal(await conversationId(voice), conversation, message);
 }
 
 /** Every turn's text ends cleanly: brackets balanced; a cut turn carries its mark. */
@@ -76,23 +104,15 @@ async function cleanEnds(voice: VoicePage): Promise<void> {
 Deno.test("page: after Stop and Start the new turns go below the old ones, and the conversation goes on", async () => {
   await using server = await startTestServer();
   await using voice = await VoicePage.open(server.url);
-  await voice.page.click('[data-testid="power"]');
-  await newAnswer(voice, []);
-  const conversation = await conversationId(voice);
-  match(conversation ?? "", /^conv_/);
+  const conversation = await firstAnswer(voice);
   await voice.page.click('[data-testid="power"]');
   await voice.waitForState("off");
   const before = await turnIds(voice);
   ok(before.length >= 2, `${before.length} turns before Stop`);
   await cleanEnds(voice);
-  await voice.page.click('[data-testid="power"]');
-  await voice.waitForRunning();
-  await voice.waitForNotice("the coach remembers the conversation");
-  const added = await newAnswer(voice, before);
-  const after = await turnIds(voice);
-  deepEqual(after.slice(0, before.length), before, "the old turns stay, in order, on top");
-  ok(after.indexOf(added) >= before.length, "the new answer is below the old turns");
-  equal(await conversationId(voice), conversation, "Start after Stop resumed the conversation");
+  await voice.start();
+  await assertResumed(voice, conversation, "Start after Stop resumed the conversation");
+  await answerBelow(voice, before);
 
   const sessions = (await voice.receivedEvents()).filter((r) => r.event.type === "session.created");
   equal(sessions.length, 2);
@@ -108,10 +128,7 @@ Deno.test("page: the server killed mid-conversation and restarted on the same st
   const first = await startServerProcess(env);
   const port = first.port;
   await using voice = await VoicePage.open(first.url);
-  await voice.page.click('[data-testid="power"]');
-  await newAnswer(voice, []);
-  const conversation = await conversationId(voice);
-  match(conversation ?? "", /^conv_/);
+  const conversation = await firstAnswer(voice);
   first.kill("SIGKILL");
   await first.status;
   await voice.waitForState("reconnecting", 10000);
@@ -123,12 +140,8 @@ Deno.test("page: the server killed mid-conversation and restarted on the same st
     await voice.page.getByTestId("retry-now").click().catch(() => {});
   }
   await voice.waitForRunning(20000);
-  await voice.waitForNotice("the coach remembers the conversation");
-  equal(await conversationId(voice), conversation, "the same conversation after the restart");
-  const added = await newAnswer(voice, before);
-  const after = await turnIds(voice);
-  deepEqual(after.slice(0, before.length), before, "the old turns stay, in order, on top");
-  ok(after.indexOf(added) >= before.length, "the new answer is below the old turns");
+  await assertResumed(voice, conversation, "the same conversation after the restart");
+  await answerBelow(voice, before);
   ok(second.alive());
   deepEqual(voice.errors, []);
 });
@@ -136,9 +149,7 @@ Deno.test("page: the server killed mid-conversation and restarted on the same st
 Deno.test("page: pagehide closes the session cleanly and pageshow resumes the conversation", async () => {
   await using server = await startTestServer();
   await using voice = await VoicePage.open(server.url);
-  await voice.page.click('[data-testid="power"]');
-  await voice.waitForRunning();
-  const conversation = await waitForConversation(voice);
+  const conversation = await startConversation(voice);
   await voice.page.evaluate(() =>
     dispatchEvent(new PageTransitionEvent("pagehide", { persisted: true }))
   );
@@ -155,23 +166,18 @@ Deno.test("page: pagehide closes the session cleanly and pageshow resumes the co
     dispatchEvent(new PageTransitionEvent("pageshow", { persisted: true }))
   );
   await voice.waitForRunning();
-  await voice.waitForNotice("the coach remembers the conversation");
-  equal(await conversationId(voice), conversation);
+  await assertResumed(voice, conversation);
   deepEqual(voice.errors, []);
 });
 
 Deno.test("page: a reload in the same tab keeps the conversation for the next Start", async () => {
   await using server = await startTestServer();
   await using voice = await VoicePage.open(server.url);
-  await voice.page.click('[data-testid="power"]');
-  await voice.waitForRunning();
-  const conversation = await waitForConversation(voice);
+  const conversation = await startConversation(voice);
   await voice.page.reload();
   await voice.page.waitForSelector('[data-testid="power"]:not([disabled])');
   equal(await conversationId(voice), conversation, "remembered in the tab's sessionStorage");
-  await voice.page.click('[data-testid="power"]');
-  await voice.waitForRunning();
-  await voice.waitForNotice("the coach remembers the conversation");
-  equal(await conversationId(voice), conversation);
+  await voice.start();
+  await assertResumed(voice, conversation);
   deepEqual(voice.errors, []);
 });

@@ -14,8 +14,7 @@ Deno.test("page: a spoken turn gets a delivery card, the coach's feedback and, a
     microphone: "delivery/librivox_0890.wav",
     once: true,
   });
-  await voice.page.click('[data-testid="power"]');
-  await voice.waitForRunning();
+  await voice.start();
 
   // The card sits inside the user's bubble, measured from the audio the page sent.
   const card = voice.page.locator('[data-role="user"] [data-testid="delivery-card"]').first();

@@ -71,8 +71,7 @@ Deno.test("layout: a banner does not move the push-to-talk hold button", async (
   const { page } = voice;
   await page.setViewportSize(PHONE);
   await page.click('[data-testid="ptt-toggle"]');
-  await page.click('[data-testid="power"]');
-  await voice.waitForRunning();
+  await voice.start();
   const before = await boxes(page, [...CONTROLS, "talk"]);
   equal(await page.getByRole("alert").count(), 0);
   // The server goes away: the reconnect banner comes.

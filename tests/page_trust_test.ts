@@ -12,15 +12,11 @@ import { startTestServer } from "@/testing/server.ts";
 import { VoicePage } from "@/testing/voice_page.ts";
 import { sleep } from "@/testing/wait.ts";
 
-type Received = { t: number; event: Record<string, unknown> & { type: string } };
-
 Deno.test("page: a typed message goes as the user's turn and the coach answers it", async () => {
   await using server = await startTestServer();
   await using voice = await VoicePage.open(server.url);
   // Push-to-talk at rest sends nothing, so the only turn is the typed one.
-  await voice.page.check('[data-testid="ptt-toggle"]');
-  await voice.page.click('[data-testid="power"]');
-  await voice.waitForState("listening");
+  await voice.start({ pushToTalk: true });
   const input = voice.page.getByTestId("text-input");
   equal(await input.getAttribute("maxlength"), String(MAX_TYPED_TEXT_CHARS));
   await input.fill("How was my pace just now?");
@@ -77,15 +73,7 @@ Deno.test("page: the coach meter falls to zero within 100 ms of a barge-in", asy
   await using server = await startTestServer();
   // The looping microphone speaks again while the echo of the previous turn plays.
   await using voice = await VoicePage.open(server.url);
-  await voice.page.click('[data-testid="power"]');
-  await voice.waitForSent("conversation.item.truncate");
-  await sleep(1000);
-  const log = await voice.log();
-  const received: Received[] = log.received.map((r) => ({ t: r.t, event: JSON.parse(r.data) }));
-  const truncate = log.sent.find((s) => s.data?.includes("conversation.item.truncate"))!;
-  const bargeIn = received.filter((r) =>
-    r.event.type === "input_audio_buffer.speech_started" && r.t <= truncate.t
-  ).at(-1)!;
+  const { log, truncate, speechStarted: bargeIn } = await voice.untilBargeIn(1000);
   // The meter moved while the coach spoke, and was down within 100 ms of the barge-in.
   const speaking = log.states.filter((s) => s.state === "assistant-speaking" && s.t < bargeIn.t)
     .at(-1)!;
@@ -106,7 +94,7 @@ Deno.test("page: the coach meter falls to zero within 100 ms of a barge-in", asy
   );
   deepEqual(relit, [], "the meter lit up again while the coach was silent");
   // The interrupted answer ends cleanly: a mark, no open bracket.
-  const item = JSON.parse(truncate.data!).item_id as string;
+  const item = truncate.event.item_id as string;
   const turn = voice.page.locator(`[data-item-id="${item}"]`);
   equal(await turn.getByTestId("turn-mark").innerText(), "interrupted");
   const text = await turn.locator(".text").innerText();
@@ -117,9 +105,7 @@ Deno.test("page: the coach meter falls to zero within 100 ms of a barge-in", asy
 Deno.test("page: push-to-talk at rest and mute say so, dim the meter and send nothing", async () => {
   await using server = await startTestServer();
   await using voice = await VoicePage.open(server.url);
-  await voice.page.check('[data-testid="ptt-toggle"]');
-  await voice.page.click('[data-testid="power"]');
-  await voice.waitForState("listening");
+  await voice.start({ pushToTalk: true });
   const status = voice.page.locator("#voice-status");
   equal((await status.innerText()).trim(), "Hold to talk");
   match((await voice.page.getByTestId("power").getAttribute("class"))!, /power-ptt/);

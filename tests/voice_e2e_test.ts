@@ -91,13 +91,7 @@ Deno.test("voice page: barge-in during the echo reply stops playback and truncat
   await using server = await startTestServer();
   // The looping microphone speaks again while the echo of the previous turn plays.
   await using voice = await VoicePage.open(server.url);
-  await voice.page.click('[data-testid="power"]');
-  await voice.waitForSent("conversation.item.truncate");
-  await sleep(500);
-  const sent = await voice.sentEvents();
-  const received = await voice.receivedEvents();
-  const log = await voice.log();
-  const truncate = sent.find((s) => s.event.type === "conversation.item.truncate")!;
+  const { log, sent, received, truncate, speechStarted: started } = await voice.untilBargeIn(500);
   const itemId = truncate.event.item_id as string;
   const audioEndMs = truncate.event.audio_end_ms as number;
   equal(truncate.event.content_index, 0);
@@ -115,9 +109,6 @@ Deno.test("voice page: barge-in during the echo reply stops playback and truncat
     `audio_end_ms ${audioEndMs} vs ${heardMs.toFixed(0)} ms heard`,
   );
   // The barge-in came from the server's speech_started, and playback stopped at once.
-  const started = received.filter((r) =>
-    r.event.type === "input_audio_buffer.speech_started" && r.t <= truncate.t
-  ).at(-1)!;
   ok(
     truncate.t - started.t < 50,
     `truncate sent ${(truncate.t - started.t).toFixed(0)} ms after speech_started`,
@@ -140,9 +131,7 @@ Deno.test("voice page: barge-in during the echo reply stops playback and truncat
 Deno.test("voice page: push-to-talk sends audio only while held, then commits and asks for a response", async () => {
   await using server = await startTestServer();
   await using voice = await VoicePage.open(server.url);
-  await voice.page.check('[data-testid="ptt-toggle"]');
-  await voice.page.click('[data-testid="power"]');
-  await voice.waitForState("listening");
+  await voice.start({ pushToTalk: true });
   await sleep(300);
   const before = (await voice.sentEvents()).length;
   await sleep(1000);
@@ -195,10 +184,7 @@ Deno.test("voice page: when the server goes away the page shows reconnecting, th
   const first = await startTestServer();
   const port = first.port;
   await using voice = await VoicePage.open(first.url);
-  await voice.page.click('[data-testid="power"]');
-  await voice.waitForRunning();
-  await first.shutdown();
-  await voice.waitForState("reconnecting", 10000);
+  await voice.startThenLose(first);
   equal(await voice.page.getByRole("alert").count(), 1);
   await sleep(800);
   await using second = await startTestServer({ PORT: String(port) });
@@ -233,8 +219,7 @@ Deno.test("voice page: what reached upstream matches the fixture resampled by so
   await using voice = await VoicePage.open(server.url, { once: true });
   await voice.page.locator('[data-testid="diagnostics"] summary').click();
   await voice.page.check('[data-testid="raw-input"]');
-  await voice.page.click('[data-testid="power"]');
-  await voice.waitForRunning();
+  await voice.start();
   await sleep(11000);
   const dropped = await voice.page.getAttribute('[data-testid="diag-framesDropped"]', "data-value");
   await voice.page.click('[data-testid="power"]');

@@ -18,10 +18,12 @@ import { PlaybackEngine } from "./playback_engine.ts";
 import {
   LEVEL_MESSAGES_PER_SECOND,
   PLAYBACK_PROCESSOR,
-  type PlaybackControlMessage,
-  type PlaybackProcessorOptions,
-  type PlaybackWorkletMessage,
   unknownMessage,
+} from "./worklet_messages.ts";
+import type {
+  PlaybackControlMessage,
+  PlaybackProcessorOptions,
+  PlaybackWorkletMessage,
 } from "./worklet_messages.ts";
 
 class PlaybackProcessor extends AudioWorkletProcessor {

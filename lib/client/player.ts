@@ -24,12 +24,11 @@ import { WIRE_SAMPLE_RATE } from "../shared/audio_format.ts";
 import { pcm16ToFloatInto } from "../shared/pcm16.ts";
 import { Resampler } from "../shared/resampler.ts";
 import { PlaybackClock, playedSourceMs } from "./playback_position.ts";
-import {
-  PLAYBACK_PROCESSOR,
-  type PlaybackControlMessage,
-  type PlaybackProcessorOptions,
-  type PlaybackWorkletMessage,
-  unknownMessage,
+import { PLAYBACK_PROCESSOR, unknownMessage } from "./worklet_messages.ts";
+import type {
+  PlaybackControlMessage,
+  PlaybackProcessorOptions,
+  PlaybackWorkletMessage,
 } from "./worklet_messages.ts";
 import { loadWorklet, safely } from "./worklet_support.ts";
 

@@ -57,12 +57,18 @@ function refusingSite(status: number, body: unknown, headers: Record<string, str
   };
 }
 
-function client(baseUrl: string, clock: Clock, policy: ReconnectPolicy) {
+function client(
+  baseUrl: string,
+  clock: Clock,
+  policy: ReconnectPolicy,
+  options: { openTimeoutMs?: number } = {},
+) {
   const states: { state: ConnectionState; detail?: string; cause?: Disconnect }[] = [];
   const relay = new RelayClient({
     baseUrl,
     clock,
     policy,
+    ...options,
     onEvent: () => {},
     onState: (state, detail, cause) => states.push({ state, detail, cause }),
   });
@@ -306,13 +312,27 @@ function stallingSite() {
   };
 }
 
+/**
+ * Starts a client (no jitter, fake clock) on `site` with its `stage` hanging, and waits until
+ * that request arrived.
+ */
+async function startStalled(
+  site: ReturnType<typeof stallingSite>,
+  stage: "ticket" | "upgrade",
+  options: { openTimeoutMs?: number } = {},
+) {
+  site.hang[stage] = true;
+  const { clock, adapter } = fakeClock();
+  const policy = new ReconnectPolicy({ random: () => 0 });
+  const { relay, states } = client(site.url, adapter, policy, options);
+  relay.start();
+  await until(() => site.hits[stage] === 1, `the first ${stage} request`);
+  return { clock, relay, states };
+}
+
 Deno.test("RelayClient gives up on a socket that has not opened within openTimeoutMs and retries", async () => {
   await using site = stallingSite();
-  site.hang.upgrade = true;
-  const { clock, adapter } = fakeClock();
-  const { relay, states } = client(site.url, adapter, new ReconnectPolicy({ random: () => 0 }));
-  relay.start();
-  await until(() => site.hits.upgrade === 1, "the first upgrade request");
+  const { clock, relay, states } = await startStalled(site, "upgrade");
   clock.tick(4999);
   await sleep(30);
   equal(states.at(-1)!.state, "connecting", "still waiting before the default 5 s");
@@ -336,40 +356,25 @@ Deno.test("RelayClient gives up on a socket that has not opened within openTimeo
 
 Deno.test("RelayClient's open deadline covers a ticket request that hangs, and honours openTimeoutMs", async () => {
   await using site = stallingSite();
-  site.hang.ticket = true;
-  const { clock, adapter } = fakeClock();
-  const states: ConnectionState[] = [];
-  const relay = new RelayClient({
-    baseUrl: site.url,
-    clock: adapter,
-    policy: new ReconnectPolicy({ random: () => 0 }),
-    openTimeoutMs: 2000,
-    onEvent: () => {},
-    onState: (state) => states.push(state),
-  });
-  relay.start();
-  await until(() => site.hits.ticket === 1, "the first ticket request");
+  const { clock, relay, states } = await startStalled(site, "ticket", { openTimeoutMs: 2000 });
   clock.tick(1999);
   await sleep(30);
-  equal(states.at(-1), "connecting");
+  equal(states.at(-1)!.state, "connecting");
   clock.tick(1);
-  equal(states.at(-1), "reconnecting");
+  equal(states.at(-1)!.state, "reconnecting");
   await until(() => site.abandoned() === 1, "the stalled ticket request abandoned");
   await sleep(30);
-  equal(states.filter((s) => s === "reconnecting").length, 1, "one failure, counted once");
+  const failures = states.filter((s) => s.state === "reconnecting");
+  equal(failures.length, 1, "one failure, counted once");
   site.hang.ticket = false;
   clock.tick(250);
-  await until(() => states.at(-1) === "open", "open on the retry");
+  await until(() => states.at(-1)?.state === "open", "open on the retry");
   relay.stop();
 });
 
 Deno.test("RelayClient.stop() while an attempt is pending abandons it without a retry", async () => {
   await using site = stallingSite();
-  site.hang.upgrade = true;
-  const { clock, adapter } = fakeClock();
-  const { relay, states } = client(site.url, adapter, new ReconnectPolicy({ random: () => 0 }));
-  relay.start();
-  await until(() => site.hits.upgrade === 1, "the upgrade request");
+  const { clock, relay, states } = await startStalled(site, "upgrade");
   relay.stop();
   await until(() => site.abandoned() === 1, "the pending upgrade abandoned");
   clock.tick(60_000);

@@ -6,6 +6,7 @@ import {
   refusalCode,
   retryAfterSeconds,
 } from "./relay_events.ts";
+import { SAMPLE_TOKENS, sampleUsage } from "@/testing/usage.ts";
 
 Deno.test("readRelayEvent() reads relay.budget's seconds left", () => {
   deepEqual(readRelayEvent({ type: "relay.budget", seconds_left: 118 }), {
@@ -21,36 +22,16 @@ Deno.test("readRelayEvent() reads relay.budget's seconds left", () => {
   equal(readRelayEvent({ type: "response.done" }), null);
 });
 
-/** Tokens by kind: the same keys on the wire and in the page's record. */
-const TOKENS = {
-  input_text: 120,
-  input_audio: 9000,
-  input_cached: 64,
-  output_text: 80,
-  output_audio: 3081,
-  total: 12345,
-};
-
 Deno.test("readRelayEvent() reads relay.usage's totals, tokens by kind and price table", () => {
   const note = readRelayEvent({
     type: "relay.usage",
     responses: 3,
     session_seconds: 185,
-    tokens: TOKENS,
+    tokens: SAMPLE_TOKENS,
     estimated_cost_usd: 0.1234,
     price_table: { model: "gpt-realtime", taken_on: "2025-09-01" },
   });
-  deepEqual(note, {
-    type: "usage",
-    usage: {
-      responses: 3,
-      sessionSeconds: 185,
-      tokens: TOKENS,
-      estimatedCostUsd: 0.1234,
-      priceModel: "gpt-realtime",
-      pricesTakenOn: "2025-09-01",
-    },
-  });
+  deepEqual(note, { type: "usage", usage: sampleUsage({ responses: 3 }) });
 });
 
 Deno.test("readRelayEvent() reads a malformed relay.usage as zeros, the total as the sum", () => {

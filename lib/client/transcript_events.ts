@@ -11,7 +11,7 @@
  * @module
  */
 import type { ServerEvent } from "@/lib/shared/realtime/mod.ts";
-import type { Transcript } from "./transcript.ts";
+import type { EntryStatus, Role, Transcript } from "./transcript.ts";
 
 /** What a user turn reads when the service could not transcribe it. */
 export const NOT_TRANSCRIBED = "(speech not transcribed)";
@@ -28,6 +28,35 @@ export interface TranscriptEventOptions {
   transcribing?: boolean;
 }
 
+/**
+ * What an event about one turn (its `item_id`) does to it: whose turn it is, and its text,
+ * appended from the event's `delta`, or set from its `transcript` or a fixed text as the turn
+ * ends in `status`.
+ */
+interface TurnStep {
+  role: Role;
+  /** The event's field with the text: `delta` is appended, `transcript` is the whole text. */
+  field?: "delta" | "transcript";
+  /** The text the turn ends with when no field gives it; null keeps what streamed. */
+  fixed?: string | null;
+  /** How the turn ends. @default "done" */
+  status?: EntryStatus;
+}
+
+/** The events that stream or end one turn. */
+const TURN_STEPS: Partial<Record<ServerEvent["type"], TurnStep>> = {
+  "conversation.item.input_audio_transcription.delta": { role: "user", field: "delta" },
+  "conversation.item.input_audio_transcription.completed": { role: "user", field: "transcript" },
+  "conversation.item.input_audio_transcription.failed": {
+    role: "user",
+    fixed: NOT_TRANSCRIBED,
+    status: "unavailable",
+  },
+  "response.output_audio_transcript.delta": { role: "assistant", field: "delta" },
+  "response.output_audio_transcript.done": { role: "assistant", field: "transcript" },
+  "conversation.item.truncated": { role: "assistant", fixed: null, status: "truncated" },
+};
+
 interface ContentPart {
   type?: string;
   text?: string;
@@ -40,6 +69,17 @@ export function applyTranscriptEvent(
   event: ServerEvent,
   options: TranscriptEventOptions = {},
 ): boolean {
+  const step = TURN_STEPS[event.type];
+  if (step !== undefined) {
+    // Each of these events has an `item_id`, and the step's field is one of its strings.
+    const turn = event as unknown as Record<string, string>;
+    if (step.field === "delta") transcript.append(turn.item_id, step.role, turn.delta);
+    else {
+      const text = step.field === undefined ? step.fixed ?? null : turn[step.field];
+      transcript.finish(turn.item_id, step.role, text, step.status);
+    }
+    return true;
+  }
   switch (event.type) {
     case "conversation.item.added": {
       const item = event.item as {
@@ -61,24 +101,6 @@ export function applyTranscriptEvent(
       }
       return true;
     }
-    case "conversation.item.input_audio_transcription.delta":
-      transcript.append(event.item_id, "user", event.delta);
-      return true;
-    case "conversation.item.input_audio_transcription.completed":
-      transcript.finish(event.item_id, "user", event.transcript);
-      return true;
-    case "conversation.item.input_audio_transcription.failed":
-      transcript.finish(event.item_id, "user", NOT_TRANSCRIBED, "unavailable");
-      return true;
-    case "response.output_audio_transcript.delta":
-      transcript.append(event.item_id, "assistant", event.delta);
-      return true;
-    case "response.output_audio_transcript.done":
-      transcript.finish(event.item_id, "assistant", event.transcript);
-      return true;
-    case "conversation.item.truncated":
-      transcript.finish(event.item_id, "assistant", null, "truncated");
-      return true;
     case "response.done": {
       if (event.response.status !== "cancelled") return false;
       const output = (event.response.output ?? []) as { id?: string; type?: string }[];

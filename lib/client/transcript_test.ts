@@ -1,20 +1,27 @@
 import { deepEqual, equal } from "node:assert/strict";
-import { cleanCut, Transcript } from "./transcript.ts";
+import { cleanCut, type Role, Transcript } from "./transcript.ts";
+
+/** A transcript with `turns` added in this order, each `[itemId, role, previousItemId]`. */
+function transcriptOf(...turns: [string, Role, string | null][]): Transcript {
+  const t = new Transcript();
+  for (const [itemId, role, previous] of turns) t.add(itemId, role, previous);
+  return t;
+}
 
 Deno.test("Transcript orders items by previous_item_id, whatever order they arrive in", () => {
-  const t = new Transcript();
-  t.add("u1", "user", null);
-  t.add("a1", "assistant", "u1");
-  t.add("u2", "user", "a1");
-  t.add("x", "user", "u1"); // inserted between u1 and a1
+  const t = transcriptOf(
+    ["u1", "user", null],
+    ["a1", "assistant", "u1"],
+    ["u2", "user", "a1"],
+    ["x", "user", "u1"], // inserted between u1 and a1
+  );
   deepEqual(t.entries.map((e) => e.itemId), ["u1", "x", "a1", "u2"]);
   t.add("late", "assistant", "unknown");
   equal(t.entries.at(-1)!.itemId, "late");
 });
 
 Deno.test("Transcript streams assistant text and finishes it", () => {
-  const t = new Transcript();
-  t.add("a1", "assistant", null);
+  const t = transcriptOf(["a1", "assistant", null]);
   t.append("a1", "assistant", "Hel");
   t.append("a1", "assistant", "lo");
   equal(t.entries[0].text, "Hello");
@@ -28,9 +35,7 @@ Deno.test("Transcript streams assistant text and finishes it", () => {
 });
 
 Deno.test("Transcript puts a new session's first turn below every earlier one", () => {
-  const t = new Transcript();
-  t.add("u1", "user", null);
-  t.add("a1", "assistant", "u1");
+  const t = transcriptOf(["u1", "user", null], ["a1", "assistant", "u1"]);
   t.newSession();
   // The new session's first item follows nothing the service knows of.
   t.add("u2", "user", null);
@@ -47,9 +52,7 @@ Deno.test("Transcript puts a new session's first turn below every earlier one", 
 });
 
 Deno.test("Transcript ends streaming turns cleanly, and a cut turn stays cut", () => {
-  const t = new Transcript();
-  t.add("u1", "user", null);
-  t.add("a1", "assistant", "u1");
+  const t = transcriptOf(["u1", "user", null], ["a1", "assistant", "u1"]);
   t.append("a1", "assistant", "(local echo of 2.2 s ");
   t.add("u2", "user", "a1");
   t.append("u2", "user", "Hello");

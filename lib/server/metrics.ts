@@ -70,77 +70,57 @@ export const FRAME_FATES = ["sent", "held", "released", "dropped"] as const;
 /** A value of {@linkcode FRAME_FATES}. */
 export type FrameFate = typeof FRAME_FATES[number];
 
+/** Each metric's `# HELP` line at `/metrics`, by its name. */
+const HELP = {
+  relay_sessions_active: "Relay sessions open now",
+  relay_sessions_total: "Relay sessions opened since start",
+  relay_frames_total: "WebSocket messages relayed, by direction",
+  relay_bytes_total: "Bytes of WebSocket messages relayed, by direction",
+  relay_errors_total: "Error events, by code and by who raised them (relay or upstream)",
+  relay_shed_total: "Messages dropped to keep memory bounded, by direction and reason",
+  relay_rejected_connections_total: "Relay connections refused before the upgrade, by HTTP status",
+  recording_failures:
+    "Recordings that could not be opened or written (the session went on unrecorded)",
+  relay_listener_restarts_total:
+    "Times the HTTP listener failed (descriptors ran out) and was started again",
+  relay_rate_limited_total: "Requests and messages refused or dropped by a rate limit, by kind",
+  relay_usage_tokens_total: "Tokens the upstream reported in response.done usage, by kind",
+  relay_forward_seconds: "Time from receiving a message on one leg to handing it to the other",
+  relay_rollovers_total: "Switches of a conversation to a new upstream session, by reason",
+  relay_rollover_seconds:
+    "Time from the start of a switch to the new upstream session taking frames",
+  relay_rollover_frames_total:
+    "Browser to upstream messages of conversations, by fate (sent, held, released, dropped)",
+} as const;
+
+/** The name of one of the relay's metrics. */
+type MetricName = keyof typeof HELP;
+
+/** The buckets of `relay_forward_seconds`: 50 µs to 50 ms. */
+const FORWARD_BUCKETS = [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05];
+/** The buckets of `relay_rollover_seconds`: 5 ms to 30 s. */
+// deno-fmt-ignore
+const ROLLOVER_BUCKETS = [
+  0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1, 1.5, 2, 3, 5, 10, 30,
+];
+
 export class RelayMetrics {
   readonly registry = new Registry();
-  readonly sessionsActive = new Gauge({
-    name: "relay_sessions_active",
-    help: "Relay sessions open now",
-    registers: [this.registry],
-  });
-  readonly sessionsTotal = new Counter({
-    name: "relay_sessions_total",
-    help: "Relay sessions opened since start",
-    registers: [this.registry],
-  });
-  readonly frames = new Counter({
-    name: "relay_frames_total",
-    help: "WebSocket messages relayed, by direction",
-    labelNames: ["direction"],
-    registers: [this.registry],
-  });
-  readonly bytes = new Counter({
-    name: "relay_bytes_total",
-    help: "Bytes of WebSocket messages relayed, by direction",
-    labelNames: ["direction"],
-    registers: [this.registry],
-  });
-  readonly errors = new Counter({
-    name: "relay_errors_total",
-    help: "Error events, by code and by who raised them (relay or upstream)",
-    labelNames: ["source", "code"],
-    registers: [this.registry],
-  });
-  readonly shed = new Counter({
-    name: "relay_shed_total",
-    help: "Messages dropped to keep memory bounded, by direction and reason",
-    labelNames: ["direction", "reason"],
-    registers: [this.registry],
-  });
-  readonly rejected = new Counter({
-    name: "relay_rejected_connections_total",
-    help: "Relay connections refused before the upgrade, by HTTP status",
-    labelNames: ["status"],
-    registers: [this.registry],
-  });
-  readonly recordingFailures = new Counter({
-    name: "recording_failures",
-    help: "Recordings that could not be opened or written (the session went on unrecorded)",
-    registers: [this.registry],
-  });
-  readonly listenerRestarts = new Counter({
-    name: "relay_listener_restarts_total",
-    help: "Times the HTTP listener failed (descriptors ran out) and was started again",
-    registers: [this.registry],
-  });
-  readonly rateLimited = new Counter({
-    name: "relay_rate_limited_total",
-    help: "Requests and messages refused or dropped by a rate limit, by kind",
-    labelNames: ["kind"],
-    registers: [this.registry],
-  });
+  readonly sessionsActive = new Gauge(this.#config("relay_sessions_active", []));
+  readonly sessionsTotal = this.#counter("relay_sessions_total");
+  readonly frames = this.#counter("relay_frames_total", "direction");
+  readonly bytes = this.#counter("relay_bytes_total", "direction");
+  readonly errors = this.#counter("relay_errors_total", "source", "code");
+  readonly shed = this.#counter("relay_shed_total", "direction", "reason");
+  readonly rejected = this.#counter("relay_rejected_connections_total", "status");
+  readonly recordingFailures = this.#counter("recording_failures");
+  readonly listenerRestarts = this.#counter("relay_listener_restarts_total");
+  readonly rateLimited = this.#counter("relay_rate_limited_total", "kind");
   /** Every kind starts at 0, so that a dashboard sees each series from the first scrape. */
-  readonly usageTokens = new Counter({
-    name: "relay_usage_tokens_total",
-    help: "Tokens the upstream reported in response.done usage, by kind",
-    labelNames: ["kind"],
-    registers: [this.registry],
-  });
+  readonly usageTokens = this.#counter("relay_usage_tokens_total", "kind");
   readonly latency = new Histogram({
-    name: "relay_forward_seconds",
-    help: "Time from receiving a message on one leg to handing it to the other",
-    labelNames: ["direction"],
-    buckets: [0.00005, 0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.05],
-    registers: [this.registry],
+    ...this.#config("relay_forward_seconds", ["direction"]),
+    buckets: FORWARD_BUCKETS,
   });
 
   /**
@@ -148,49 +128,17 @@ export class RelayMetrics {
    * (before the session's expiry), `expired` (the upstream closed it with 1001 first) or
    * `dropped` (any other unexpected close).
    */
-  readonly rollovers = new Counter({
-    name: "relay_rollovers_total",
-    help: "Switches of a conversation to a new upstream session, by reason",
-    labelNames: ["reason"],
-    registers: [this.registry],
-  });
+  readonly rollovers = this.#counter("relay_rollovers_total", "reason");
   /** From the start of a switch (or the drop) until the new session takes frames. */
   readonly rolloverSeconds = new Histogram({
-    name: "relay_rollover_seconds",
-    help: "Time from the start of a switch to the new upstream session taking frames",
-    buckets: [
-      0.005,
-      0.01,
-      0.02,
-      0.03,
-      0.05,
-      0.075,
-      0.1,
-      0.15,
-      0.2,
-      0.3,
-      0.5,
-      0.75,
-      1,
-      1.5,
-      2,
-      3,
-      5,
-      10,
-      30,
-    ],
-    registers: [this.registry],
+    ...this.#config("relay_rollover_seconds", []),
+    buckets: ROLLOVER_BUCKETS,
   });
   /**
    * What became of each browser → upstream message of a conversation: `sent` at once,
    * `held` during a switch, then `released` to the new session or `dropped`.
    */
-  readonly rolloverFrames = new Counter({
-    name: "relay_rollover_frames_total",
-    help: "Browser to upstream messages of conversations, by fate (sent, held, released, dropped)",
-    labelNames: ["fate"],
-    registers: [this.registry],
-  });
+  readonly rolloverFrames = this.#counter("relay_rollover_frames_total", "fate");
 
   /** Bound children for the hot path. */
   readonly up = {
@@ -215,6 +163,16 @@ export class RelayMetrics {
     for (const kind of TOKEN_KINDS) this.usageTokens.labels(kind).inc(0);
     for (const reason of ROLLOVER_REASONS) this.rollovers.labels(reason).inc(0);
     for (const fate of FRAME_FATES) this.rolloverFrame[fate].inc(0);
+  }
+
+  /** What every metric of this registry is made with: its name, help and label names. */
+  #config<T extends string>(name: MetricName, labelNames: T[]) {
+    return { name, help: HELP[name], labelNames, registers: [this.registry] };
+  }
+
+  /** A counter in this registry, with the labels `labelNames`. */
+  #counter<T extends string = string>(name: MetricName, ...labelNames: T[]): Counter<T> {
+    return new Counter(this.#config(name, labelNames));
   }
 
   /** Counts an error event; `code` is mapped onto the fixed label set. */

@@ -41,6 +41,25 @@ const inProgress = (id: string) => ({
   usage: null,
 });
 
+/**
+ * The scripted upstream (with `options`), a server relaying to it (plus `extra` in its
+ * environment) and one session through both; disposing stops the server, then the upstream.
+ */
+async function relayed(options: ScriptedUpstreamOptions = {}, extra: Record<string, string> = {}) {
+  await using stack = new AsyncDisposableStack();
+  const upstream = stack.use(await ScriptedUpstream.start(options));
+  const server = stack.use(await startTestServer(relayEnv(upstream, KEY, extra)));
+  const { client, connection } = await openRelaySession(server.url, upstream);
+  const owned = stack.move();
+  return {
+    upstream,
+    server,
+    client,
+    c: connection,
+    [Symbol.asyncDispose]: () => owned.disposeAsync(),
+  };
+}
+
 for (
   const [name, drop] of [
     [
@@ -56,9 +75,8 @@ for (
   Deno.test(`relay faults: an upstream that ${name} mid-response: every delta sent before reaches the browser in order, the response is ended as cancelled, a new upstream session takes the next turn on the same browser socket`, async () => {
     await using tmp = await tempDir();
     const dir = tmp.path;
-    await using upstream = await ScriptedUpstream.start();
-    await using server = await startTestServer(relayEnv(upstream, KEY, { RECORD_DIR: dir }));
-    const { client, connection: c } = await openRelaySession(server.url, upstream);
+    await using relay = await relayed({}, { RECORD_DIR: dir });
+    const { upstream, server, client, c } = relay;
     const appends = Array.from({ length: 25 }, () => randomBytes(FRAME_BYTES));
     for (const pcm of appends) client.send(pcm);
     client.send({ type: "response.create", event_id: "evt_create" });
@@ -138,9 +156,8 @@ for (
 
 Deno.test("relay faults: an upstream that drops and then keeps failing (HTTP 503) ends the browser's session with upstream_unavailable and 1011 once the reconnects are spent; audio sent meanwhile is counted dropped", async () => {
   const options: ScriptedUpstreamOptions = {};
-  await using upstream = await ScriptedUpstream.start(options);
-  await using server = await startTestServer(relayEnv(upstream, KEY));
-  const { client, connection: c } = await openRelaySession(server.url, upstream);
+  await using relay = await relayed(options);
+  const { upstream, server, client, c } = relay;
   options.refuseWith = 503;
   c.socket.terminate();
   await waitFor(
@@ -171,9 +188,8 @@ Deno.test("relay faults: an upstream that drops and then keeps failing (HTTP 503
 
 Deno.test("relay faults: a refusal is not retried: a reconnect answered HTTP 401 ends at once", async () => {
   const options: ScriptedUpstreamOptions = {};
-  await using upstream = await ScriptedUpstream.start(options);
-  await using server = await startTestServer(relayEnv(upstream, KEY));
-  const { client, connection: c } = await openRelaySession(server.url, upstream);
+  await using relay = await relayed(options);
+  const { server, client, c } = relay;
   options.refuseWith = 401;
   c.socket.close(1011, "server error");
   const error = await client.next("error");
@@ -187,9 +203,8 @@ for (
   const [code, reason] of [[4000, "invalid_request_error"], [1008, "policy violation"]] as const
 ) {
   Deno.test(`relay faults: an upstream that closes the live session with ${code} (a refusal) is not reconnected; the browser gets ${code}`, async () => {
-    await using upstream = await ScriptedUpstream.start();
-    await using server = await startTestServer(relayEnv(upstream, KEY));
-    const { client, connection: c } = await openRelaySession(server.url, upstream);
+    await using relay = await relayed();
+    const { upstream, server, client, c } = relay;
     c.socket.close(code, reason);
     deepEqual(await client.closed, { code, reason });
     equal(upstream.connections.length, 1);
@@ -201,9 +216,8 @@ for (
 Deno.test("relay faults: upstream garbage (binary, non-JSON, truncated JSON, bare values, 5 MB of junk) is dropped and counted; valid events around it arrive in order and the session goes on", async () => {
   await using tmp = await tempDir();
   const dir = tmp.path;
-  await using upstream = await ScriptedUpstream.start();
-  await using server = await startTestServer(relayEnv(upstream, KEY, { RECORD_DIR: dir }));
-  const { client, connection: c } = await openRelaySession(server.url, upstream);
+  await using relay = await relayed({}, { RECORD_DIR: dir });
+  const { server, client, c } = relay;
 
   const big = randomBytes(3 * 1024 * 1024 + 2); // a 4 MB frame once in base64 JSON
   const small = [randomBytes(4800), randomBytes(4802), randomBytes(960)];
@@ -270,9 +284,8 @@ Deno.test("relay faults: upstream garbage (binary, non-JSON, truncated JSON, bar
 });
 
 Deno.test("relay faults: an upstream text frame that is not UTF-8 is a dropped session: the relay reconnects, the browser socket stays open", async () => {
-  await using upstream = await ScriptedUpstream.start();
-  await using server = await startTestServer(relayEnv(upstream, KEY));
-  const { client, connection: c } = await openRelaySession(server.url, upstream);
+  await using relay = await relayed();
+  const { upstream, server, client, c } = relay;
   await c.send(delta(0, randomBytes(960)));
   const reconnected = upstream.nextConnection();
   await c.send(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d]), { binary: false });

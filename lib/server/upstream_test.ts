@@ -5,50 +5,54 @@ import {
   UpstreamError,
   type UpstreamHandlers,
   type UpstreamLink,
+  type UpstreamTarget,
   upstreamTarget,
 } from "./upstream.ts";
 
-Deno.test("upstreamTarget() builds the OpenAI GA URL and Bearer header, and honours REALTIME_URL", () => {
-  const openai = upstreamTarget(
-    loadConfig({ OPENAI_API_KEY: "sk-a", REALTIME_MODEL: "gpt-realtime-mini" }),
-  );
-  deepEqual(openai, {
-    kind: "openai",
-    url: "wss://api.openai.com/v1/realtime?model=gpt-realtime-mini",
-    headers: { Authorization: "Bearer sk-a" },
-  });
-  const custom = upstreamTarget(
-    loadConfig({ OPENAI_API_KEY: "sk-a", REALTIME_URL: "https://gw.example/v1/realtime?model=x" }),
-  );
-  equal(custom.kind === "openai" && custom.url, "wss://gw.example/v1/realtime?model=x");
-});
+/** The header an OpenAI key of `sk-a` goes in. */
+const BEARER = { Authorization: "Bearer sk-a" };
 
-Deno.test("upstreamTarget() builds the Azure GA URL with the deployment as model and no api-version", () => {
-  const target = upstreamTarget(
-    loadConfig({
+/** What `upstreamTarget()` makes of each kind of configuration. */
+const TARGETS: { what: string; env: Record<string, string>; target: UpstreamTarget }[] = [
+  {
+    what: "builds the OpenAI GA URL and Bearer header",
+    env: { OPENAI_API_KEY: "sk-a", REALTIME_MODEL: "gpt-realtime-mini" },
+    target: {
+      kind: "openai",
+      url: "wss://api.openai.com/v1/realtime?model=gpt-realtime-mini",
+      headers: BEARER,
+    },
+  },
+  {
+    what: "honours REALTIME_URL (as a WebSocket URL)",
+    env: { OPENAI_API_KEY: "sk-a", REALTIME_URL: "https://gw.example/v1/realtime?model=x" },
+    target: { kind: "openai", url: "wss://gw.example/v1/realtime?model=x", headers: BEARER },
+  },
+  {
+    what: "builds the Azure GA URL with the deployment as model and no api-version",
+    env: {
       AZURE_OPENAI_ENDPOINT: "https://res.openai.azure.com/",
       AZURE_OPENAI_API_KEY: "az",
       AZURE_OPENAI_DEPLOYMENT: "rt",
-    }),
-  );
-  deepEqual(target, {
-    kind: "azure",
-    url: "wss://res.openai.azure.com/openai/v1/realtime?model=rt",
-    headers: { "api-key": "az" },
-  });
-});
+    },
+    target: {
+      kind: "azure",
+      url: "wss://res.openai.azure.com/openai/v1/realtime?model=rt",
+      headers: { "api-key": "az" },
+    },
+  },
+  {
+    what: "points local mode at the in-process emulator: no URL, no key",
+    env: { REALTIME_MODEL: "gpt-realtime-mini", EMULATOR_SESSION_SECONDS: "90" },
+    target: { kind: "local", model: "gpt-realtime-mini", sessionSeconds: 90, coach: "delivery" },
+  },
+];
 
-Deno.test("upstreamTarget() points local mode at the in-process emulator: no URL, no key", () => {
-  const target = upstreamTarget(
-    loadConfig({ REALTIME_MODEL: "gpt-realtime-mini", EMULATOR_SESSION_SECONDS: "90" }),
-  );
-  deepEqual(target, {
-    kind: "local",
-    model: "gpt-realtime-mini",
-    sessionSeconds: 90,
-    coach: "delivery",
+for (const { what, env, target } of TARGETS) {
+  Deno.test(`upstreamTarget() ${what}`, () => {
+    deepEqual(upstreamTarget(loadConfig(env)), target);
   });
-});
+}
 
 /**
  * A server that answers the upgrade and sends `first` in the very same TCP write, then never

@@ -344,8 +344,9 @@ export function accessProblem(problem: AccessProblem): string {
 
 const INTEGER = new Intl.NumberFormat("en-US");
 
-/** The cost estimate: "about $0.12", "under $0.01". */
+/** The cost estimate: "about $0.12", "under $0.01", "no cost" (the built-in coach). */
 export function costWords(usd: number): string {
+  if (usd === 0) return "no cost";
   if (usd > 0 && usd < 0.005) return "under $0.01";
   return `about $${usd.toFixed(2)}`;
 }

@@ -221,7 +221,7 @@ Deno.test("usageLine() is one quiet line: minutes, tokens, estimated cost", () =
       tokens: { ...sampleUsage().tokens, total: 0 },
       estimatedCostUsd: 0,
     })),
-    "This session: under 1 min · 0 tokens · about $0.00",
+    "This session: under 1 min · 0 tokens · no cost",
   );
   equal(costWords(0.0004), "under $0.01");
   equal(costWords(1.005), "about $1.00");

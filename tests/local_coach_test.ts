@@ -100,6 +100,10 @@ Deno.test("local coach: a spoken turn is answered with speech about its measured
     equal(done.output[0].content[0].transcript, transcript);
     ok(done.usage.output_token_details.audio_tokens > 0, JSON.stringify(done.usage));
     equal(client.received.filter((e) => e.type === "error").length, 0);
+    // The built-in coach bills nothing: its usage is counted and priced at zero.
+    const usage = client.received.find((e) => e.type === "relay.usage")!;
+    ok(usage.tokens.total > 0, JSON.stringify(usage));
+    equal(usage.estimated_cost_usd, 0);
     ok(coachVoiceRunning(), "the shared voice is warm while the server runs");
     await client.close();
   }

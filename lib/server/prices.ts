@@ -48,6 +48,16 @@ export const DEFAULT_PRICE_TABLE: Readonly<PriceTable> = Object.freeze({
   }),
 });
 
+/**
+ * The built-in coach of local mode: the emulator counts tokens as the service would, but
+ * nothing is billed, so every price is zero and the page says so.
+ */
+export const LOCAL_PRICE_TABLE: Readonly<PriceTable> = Object.freeze({
+  model: "built-in coach",
+  takenOn: "2026-12-06",
+  perMillion: Object.freeze(zeroTokens()),
+});
+
 /** No tokens of any kind. */
 export function zeroTokens(): TokenCounts {
   return {

@@ -2,6 +2,7 @@ import { deepEqual, equal, throws } from "node:assert/strict";
 import {
   DEFAULT_PRICE_TABLE,
   estimateCost,
+  LOCAL_PRICE_TABLE,
   parsePriceTable,
   TOKEN_KINDS,
   zeroTokens,
@@ -49,4 +50,9 @@ Deno.test("parsePriceTable() names what is wrong", () => {
       (e: unknown) => e instanceof SyntaxError && message.test((e as Error).message),
     );
   }
+});
+
+Deno.test("LOCAL_PRICE_TABLE prices every kind of token at zero", () => {
+  for (const kind of TOKEN_KINDS) equal(LOCAL_PRICE_TABLE.perMillion[kind], 0);
+  equal(estimateCost({ ...zeroTokens(), input_audio: 1_000_000 }, LOCAL_PRICE_TABLE), 0);
 });

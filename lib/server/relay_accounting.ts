@@ -27,7 +27,13 @@ import type { Logger } from "./log.ts";
 import type { RelayMetrics } from "./metrics.ts";
 import { withDeadline } from "./deadline.ts";
 import type { AppState } from "./state.ts";
-import { type PriceTable, TOKEN_KINDS, type TokenCounts, zeroTokens } from "./prices.ts";
+import {
+  LOCAL_PRICE_TABLE,
+  type PriceTable,
+  TOKEN_KINDS,
+  type TokenCounts,
+  zeroTokens,
+} from "./prices.ts";
 import { budgetExhausted } from "./relay_errors.ts";
 import { SessionBudget } from "./session_budget.ts";
 import { type BudgetLeft, type BudgetStore, nextUtcMidnight } from "./store/budgets.ts";
@@ -94,7 +100,8 @@ export function accountSession(
     client,
     budgets: state.store.budgets,
     usage: state.store.usage,
-    priceTable: state.config.priceTable,
+    // Local mode bills nothing: its usage is priced at zero, whatever PRICE_TABLE says.
+    priceTable: state.config.upstream === "local" ? LOCAL_PRICE_TABLE : state.config.priceTable,
     metrics: state.metrics,
     log: state.logger.with({ session: sessionId, component: "accounting" }),
   });

@@ -106,8 +106,16 @@ export async function startServer(
     }),
     assets,
   };
-  // The local coach's voice: one worker for every session, started by the first that speaks.
+  // The local coach's voice: one worker for every session. The delivery coach starts it now:
+  // the worker's start stalls the event loop once (~0.1 s), better at boot than mid-session.
   const voice = holdCoachVoice();
+  if (config.upstream === "local" && config.localCoach === "delivery") {
+    voice.synth.warm().catch((error) =>
+      logger.warn("the coach's voice did not start; it is tried again at the first reply", {
+        error: String(error),
+      })
+    );
+  }
   let server: ReturnType<typeof serveResilient>;
   try {
     const handler = app(state);

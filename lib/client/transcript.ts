@@ -129,6 +129,8 @@ const BRACKETS: Record<string, string> = { "(": ")", "[": "]", "“": "”", '"'
 export function cleanCut(text: string): string {
   let cut = text.trimEnd();
   if (cut === "") return "";
+  // Cut before: a second cut of the same turn adds no second mark.
+  if (/…[)\]}"”]*$/.test(cut)) return cut;
   if (isBalanced(cut) && /[.!?)"”\]]$/.test(cut)) return cut;
   if (text === cut && /\s\S+$/.test(cut)) cut = cut.replace(/\s+\S+$/, "");
   cut = cut.replace(/[\s,;:—-]+$/, "");

@@ -1,4 +1,5 @@
 import { deepEqual, equal } from "node:assert/strict";
+import fc from "fast-check";
 import { cleanCut, type Role, Transcript } from "./transcript.ts";
 
 /** A transcript with `turns` added in this order, each `[itemId, role, previousItemId]`. */
@@ -80,4 +81,15 @@ Deno.test("cleanCut() ends cut text at a whole word and closes what it opened", 
   equal(cleanCut("(local echo of 1.8 s of your speech)"), "(local echo of 1.8 s of your speech)");
   equal(cleanCut("   "), "");
   equal(cleanCut("Hi"), "Hi…");
+});
+
+Deno.test("cleanCut() cuts once: a turn ended twice (cancelled, then truncated) keeps one mark", () => {
+  equal(cleanCut(cleanCut("About")), "About…");
+  equal(cleanCut(cleanCut("(local echo of 2.2 s ")), "(local echo of 2.2 s…)");
+  fc.assert(
+    fc.property(fc.string({ maxLength: 40 }), (text) => {
+      const once = cleanCut(text);
+      equal(cleanCut(once), once);
+    }),
+  );
 });

@@ -109,13 +109,6 @@ export async function startServer(
   // The local coach's voice: one worker for every session. The delivery coach starts it now:
   // the worker's start stalls the event loop once (~0.1 s), better at boot than mid-session.
   const voice = holdCoachVoice();
-  if (config.upstream === "local" && config.localCoach === "delivery") {
-    voice.synth.warm().catch((error) =>
-      logger.warn("the coach's voice did not start; it is tried again at the first reply", {
-        error: String(error),
-      })
-    );
-  }
   let server: ReturnType<typeof serveResilient>;
   try {
     const handler = app(state);
@@ -142,6 +135,15 @@ export async function startServer(
     store.close();
     throw error;
   }
+  let stopping = false;
+  if (config.upstream === "local" && config.localCoach === "delivery") {
+    voice.synth.warm().catch((error) => {
+      if (stopping) return; // shut down before the voice was up: nothing to tell
+      logger.warn("the coach's voice did not start; it is tried again at the first reply", {
+        error: String(error),
+      });
+    });
+  }
   const addr = server.addr;
   // Deno Deploy moves the first listener to an address of its own (`DENO_SERVE_ADDRESS`),
   // which may be a unix or vsock socket: then there is no host or port of ours to name.
@@ -157,6 +159,7 @@ export async function startServer(
     state,
     logger,
     async shutdown() {
+      stopping = true;
       await state.sessions.shutdown("Server is shutting down; reconnect in a moment");
       await server.shutdown();
       voice.release();

@@ -384,9 +384,11 @@ export function usageRows(usage: SessionUsage): [string, string, string][] {
     [
       "price-table",
       "Prices",
-      usage.priceModel
-        ? `${usage.priceModel}, taken on ${usage.pricesTakenOn || "an unknown date"}`
-        : "unknown",
+      !usage.priceModel
+        ? "unknown"
+        : usage.pricesTakenOn
+        ? `${usage.priceModel}, taken on ${usage.pricesTakenOn}`
+        : usage.priceModel,
     ],
   ];
 }

@@ -294,3 +294,10 @@ Deno.test("latencyLine() gives the last turn in ms and the session's median", ()
       "median 610 ms over 3 turns",
   );
 });
+
+Deno.test("usageRows() names a price table without a date (the built-in coach's) by its name alone", () => {
+  const rows = usageRows(
+    sampleUsage({ priceModel: "none: the built-in coach is free", pricesTakenOn: "" }),
+  );
+  equal(rows.find(([key]) => key === "price-table")?.[2], "none: the built-in coach is free");
+});

@@ -53,8 +53,8 @@ export const DEFAULT_PRICE_TABLE: Readonly<PriceTable> = Object.freeze({
  * nothing is billed, so every price is zero and the page says so.
  */
 export const LOCAL_PRICE_TABLE: Readonly<PriceTable> = Object.freeze({
-  model: "built-in coach",
-  takenOn: "2026-12-06",
+  model: "none: the built-in coach is free",
+  takenOn: "",
   perMillion: Object.freeze(zeroTokens()),
 });
 

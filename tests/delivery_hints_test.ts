@@ -85,11 +85,16 @@ Deno.test("relay: each committed turn gets a delivery note upstream, placed afte
   await using upstream = await ScriptedUpstream.start();
   await using server = await startTestServer(env({ REALTIME_URL: upstream.url }));
   const { client, connection } = await openRelaySession(server.url, upstream);
-  const sent = await appendAll(client, connection, concat([GO, JFK]));
-  const all = concat([GO, JFK]).subarray(0, sent);
-
-  // A server-VAD turn: the JFK sentence.
-  await connection.send(vadTurn("item_user1", FIRST_START_MS, FIRST_END_MS));
+  // A server-VAD turn: the JFK sentence; the service says speech started half a second in.
+  const stream = concat([GO, JFK]);
+  const cut = Math.round((FIRST_START_MS + 500) / 20) * 20 * BYTES_PER_MS;
+  const [started, ...ended] = vadTurn("item_user1", FIRST_START_MS, FIRST_END_MS);
+  let sent = await appendAll(client, connection, stream.subarray(0, cut));
+  await connection.send(started);
+  await client.next("input_audio_buffer.speech_started");
+  sent += await appendAll(client, connection, stream.subarray(cut));
+  const all = stream.subarray(0, sent);
+  await connection.send(ended);
   const note = await connection.next("conversation.item.create");
   equal(note.previous_item_id, "item_user1");
   equal(note.item.type, "message");
@@ -123,7 +128,12 @@ Deno.test("relay: each committed turn gets a delivery note upstream, placed afte
   );
   equal(assistant.previous_item_id, "item_user1", "placed after the user's item, not the note");
 
-  // A push-to-talk turn: CARDS, then the browser's commit.
+  // A push-to-talk turn (turn detection off): CARDS, then the browser's commit.
+  await connection.send({
+    type: "session.updated",
+    session: { type: "realtime", audio: { input: { turn_detection: null } } },
+  });
+  await client.next("session.updated");
   await appendAll(client, connection, CARDS);
   client.send({ type: "input_audio_buffer.commit" });
   await connection.next("input_audio_buffer.commit");

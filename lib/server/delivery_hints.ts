@@ -12,10 +12,14 @@
  * ## The tap
  *
  * The PCM16 of every forwarded append (decoded once, by the admission, as for the recording)
- * is copied into a ring of the last {@linkcode HINT_WINDOW_SECONDS} seconds (1.4 MB at 24 kHz,
- * allocated at the first append, nothing per frame after that). The ring is indexed by the
- * input buffer's audio clock: milliseconds of audio appended since the session's first append,
- * the clock of the service's `audio_start_ms` and `audio_end_ms`.
+ * is copied into a ring of the latest audio (allocated at the first append; nothing per frame
+ * after that), indexed by the input buffer's audio clock: milliseconds of audio appended since
+ * the session's first append, the clock of the service's `audio_start_ms` and `audio_end_ms`.
+ * The ring keeps only what a turn can still need: with server VAD the speech under way, or the
+ * latest 3 s while nobody speaks; in push-to-talk (`session.updated` with `turn_detection:
+ * null`) everything since the last commit or clear. It starts at
+ * {@linkcode INITIAL_RING_SECONDS} (190 KB) and doubles when a turn needs more, up to
+ * {@linkcode HINT_WINDOW_SECONDS} (1.4 MB): a session's memory follows its longest turn.
  *
  * ## A turn
  *
@@ -72,6 +76,13 @@ import type { UpstreamEvent } from "./upstream_event.ts";
  * longer turn is measured on its last 30 s.
  */
 export const HINT_WINDOW_SECONDS = 30;
+/** The ring starts this long and doubles, up to the window, when a turn needs more. */
+export const INITIAL_RING_SECONDS = 4;
+/**
+ * With server VAD and no speech under way, this much of the latest audio is kept: the service's
+ * `speech_started` arrives well within it, carrying an `audio_start_ms` a prefix padding back.
+ */
+const IDLE_KEEP_MS = 3000;
 /** A turn with less speech than this (seconds) gets no note. */
 export const MIN_NOTE_SPEECH_SECONDS = 1;
 /** The last this many notes are known by their ids (their answers come within a second). */
@@ -138,9 +149,13 @@ let scratch = new Float32Array(0);
 /** See the module comment. */
 export class DeliveryHints {
   #options: DeliveryHintsOptions;
+  /** The ring's size now and at the most (bytes). */
   #capacity: number;
+  #maxCapacity: number;
   /** The ring (allocated at the first append) and the bytes written to it, ever. */
   #ring: Uint8Array | null = null;
+  /** Turn detection is off (`session.updated` said `null`): a turn is what the browser commits. */
+  #pushToTalk = false;
   #written = 0;
   /** Where the current turn began (bytes), and the browser's last commit since (or -1). */
   #turnStart = 0;
@@ -161,7 +176,13 @@ export class DeliveryHints {
       );
     }
     this.#options = options;
-    this.#capacity = Math.round(seconds * 1000) * BYTES_PER_MS;
+    this.#maxCapacity = Math.round(seconds * 1000) * BYTES_PER_MS;
+    this.#capacity = Math.min(this.#maxCapacity, INITIAL_RING_SECONDS * 1000 * BYTES_PER_MS);
+  }
+
+  /** Bytes the ring holds now (it grows with the longest turn, up to the window). */
+  get ringBytes(): number {
+    return this.#ring === null ? 0 : this.#capacity;
   }
 
   /** Milliseconds of audio forwarded so far (the relay's side of the input clock). */
@@ -186,6 +207,12 @@ export class DeliveryHints {
    */
   observe(event: UpstreamEvent, text: string): string | null {
     switch (event.type) {
+      case "session.updated": {
+        const input = (event.session as { audio?: { input?: { turn_detection?: unknown } } })
+          ?.audio?.input;
+        if (input && "turn_detection" in input) this.#pushToTalk = input.turn_detection === null;
+        return text;
+      }
       case "input_audio_buffer.speech_started":
         this.#speechItem = str(event.item_id);
         this.#speechStartMs = num(event.audio_start_ms);
@@ -223,9 +250,46 @@ export class DeliveryHints {
     }
   }
 
+  /**
+   * Where the audio still needed begins (bytes of the input clock): the turn since the last
+   * commit or clear in push-to-talk, the speech under way with server VAD, else the latest
+   * {@linkcode IDLE_KEEP_MS}.
+   */
+  #neededFrom(): number {
+    if (this.#pushToTalk) return this.#turnStart;
+    if (this.#speechItem !== null && this.#speechStartMs >= 0) {
+      return Math.max(this.#turnStart, Math.round(this.#speechStartMs) * BYTES_PER_MS);
+    }
+    return Math.max(this.#turnStart, this.#written - IDLE_KEEP_MS * BYTES_PER_MS);
+  }
+
+  /** Doubles the ring (up to the window) until it holds `needed` bytes, keeping its audio. */
+  #grow(needed: number): void {
+    let capacity = this.#capacity;
+    while (capacity < needed && capacity < this.#maxCapacity) {
+      capacity = Math.min(this.#maxCapacity, capacity * 2);
+    }
+    if (capacity === this.#capacity) return;
+    const old = this.#ring!;
+    const ring = new Uint8Array(capacity);
+    // Each byte keeps its place in the input clock: position p sits at p % capacity.
+    for (let p = Math.max(0, this.#written - this.#capacity); p < this.#written;) {
+      const from = p % this.#capacity;
+      const to = p % capacity;
+      const n = Math.min(this.#written - p, this.#capacity - from, capacity - to);
+      ring.set(old.subarray(from, from + n), to);
+      p += n;
+    }
+    this.#ring = ring;
+    this.#capacity = capacity;
+  }
+
   #tap(audio: Uint8Array): void {
+    this.#ring ??= new Uint8Array(this.#capacity);
+    const needed = this.#written + audio.length - this.#neededFrom();
+    if (needed > this.#capacity) this.#grow(needed);
     const capacity = this.#capacity;
-    const ring = this.#ring ??= new Uint8Array(capacity);
+    const ring = this.#ring;
     let bytes = audio;
     if (bytes.length > capacity) bytes = bytes.subarray(bytes.length - capacity);
     const at = (this.#written + audio.length - bytes.length) % capacity;

@@ -7,7 +7,12 @@ import { parseClientEvent } from "@/lib/shared/realtime/mod.ts";
 import { concat } from "@/testing/bytes.ts";
 import { readFixturePcm } from "@/testing/fixtures.ts";
 import { createLogger } from "./log.ts";
-import { DeliveryHints, deliveryNote } from "./delivery_hints.ts";
+import {
+  DeliveryHints,
+  deliveryNote,
+  HINT_WINDOW_SECONDS,
+  INITIAL_RING_SECONDS,
+} from "./delivery_hints.ts";
 import type { UpstreamEvent } from "./upstream_event.ts";
 
 // deno-lint-ignore no-explicit-any
@@ -16,6 +21,12 @@ type Json = Record<string, any>;
 const GO = await readFixturePcm("delivery/goforward.wav");
 const JFK = await readFixturePcm("delivery/jfk.wav");
 const CARDS = await readFixturePcm("delivery/cards_005.wav");
+
+/** The service's answer to the page switching turn detection off. */
+const PUSH_TO_TALK = {
+  type: "session.updated",
+  session: { type: "realtime", audio: { input: { turn_detection: null } } },
+};
 
 /** A DeliveryHints with what it sends and logs kept. */
 function harness(windowSeconds?: number) {
@@ -39,8 +50,12 @@ function harness(windowSeconds?: number) {
       }
       return at;
     },
-    /** A push-to-talk turn: `pcm`, the browser's commit, the service's `committed`, measured. */
+    /**
+     * A push-to-talk turn (turn detection switched off first): `pcm`, the browser's commit, the
+     * service's `committed`, measured.
+     */
     async pushToTalk(pcm: Uint8Array, itemId: string, previousItemId: string | null = null) {
+      this.upstream(PUSH_TO_TALK);
       this.append(pcm);
       this.forwarded('{"type":"input_audio_buffer.commit"}');
       this.upstream({
@@ -83,14 +98,16 @@ function settle(): Promise<void> {
 Deno.test("DeliveryHints notes a server-VAD turn: previous_item_id is the committed item, figures of the speech span", async () => {
   const h = harness();
   const all = concat([GO, JFK, CARDS]);
-  h.append(all);
   const startMs = Math.round(GO.length / BYTES_PER_MS);
   const endMs = Math.round((GO.length + JFK.length) / BYTES_PER_MS);
+  // The service's VAD says speech started half a second into it.
+  h.append(all.subarray(0, (startMs + 500) * BYTES_PER_MS));
   h.upstream({
     type: "input_audio_buffer.speech_started",
     audio_start_ms: startMs,
     item_id: "item_user1",
   });
+  h.append(all.subarray((startMs + 500) * BYTES_PER_MS));
   h.upstream({
     type: "input_audio_buffer.speech_stopped",
     audio_end_ms: endMs,
@@ -148,10 +165,12 @@ Deno.test("DeliveryHints starts the turn again at a clear", async () => {
 Deno.test("DeliveryHints measures across the ring's wrap, and a turn longer than the ring over its last seconds", async () => {
   const h = harness(5);
   const all = concat([JFK, CARDS]);
-  h.append(all);
-  // 14.5 s written into a 5 s ring: it holds 9.5–14.5 s and wraps at 10 s.
+  // 14.5 s written into a 5 s ring: it holds 9.5–14.5 s and wraps at 10 s. The service says
+  // speech started half a second after it did, as its VAD does.
   const [startMs, endMs] = [9600, 13600];
+  h.append(all.subarray(0, (startMs + 500) * BYTES_PER_MS));
   h.upstream({ type: "input_audio_buffer.speech_started", audio_start_ms: startMs, item_id: "u" });
+  h.append(all.subarray((startMs + 500) * BYTES_PER_MS));
   h.upstream({ type: "input_audio_buffer.speech_stopped", audio_end_ms: endMs, item_id: "u" });
   h.upstream({ type: "input_audio_buffer.committed", item_id: "u", previous_item_id: null });
   await settle();
@@ -177,6 +196,26 @@ Deno.test("DeliveryHints falls back to the turn since the last commit when the s
   await settle();
   equal(h.sent.length, 2);
   equal(noteText(h.sent[1]), deliveryNote(figuresOf(GO)));
+});
+
+Deno.test("DeliveryHints keeps only what a turn can need: 3 s while nobody speaks, the turn while one does", async () => {
+  const h = harness();
+  const idle = new Uint8Array(60 * 1000 * BYTES_PER_MS); // a minute of silence, server VAD
+  h.append(idle);
+  equal(h.hints.ringBytes, INITIAL_RING_SECONDS * 1000 * BYTES_PER_MS, "no growth while idle");
+  // A 22 s turn: the ring doubles to hold it, and the note measures all of it.
+  const turn = concat([JFK, JFK]);
+  const startMs = h.hints.audioMs;
+  h.append(turn.subarray(0, 500 * BYTES_PER_MS));
+  h.upstream({ type: "input_audio_buffer.speech_started", audio_start_ms: startMs, item_id: "t" });
+  h.append(turn.subarray(500 * BYTES_PER_MS));
+  const endMs = h.hints.audioMs;
+  h.upstream({ type: "input_audio_buffer.speech_stopped", audio_end_ms: endMs, item_id: "t" });
+  h.upstream({ type: "input_audio_buffer.committed", item_id: "t", previous_item_id: null });
+  await settle();
+  equal(noteText(h.sent[0]), deliveryNote(figuresOf(turn)));
+  // 4 → 8 → 16 → 30 s (doubling, up to the window).
+  equal(h.hints.ringBytes, HINT_WINDOW_SECONDS * 1000 * BYTES_PER_MS);
 });
 
 Deno.test("DeliveryHints sends no note for a turn without enough speech", async () => {

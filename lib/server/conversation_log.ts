@@ -4,7 +4,8 @@
  * dropped browser) can be given what was said. No audio is kept.
  *
  * - A user turn's text is its input transcription
- *   (`conversation.item.input_audio_transcription.completed`); an assistant turn's is its audio
+ *   (`conversation.item.input_audio_transcription.completed`), or for a typed turn the
+ *   `input_text` of its item (`conversation.item.added`); an assistant turn's is its audio
  *   transcript (`response.output_audio_transcript.done`) or text (`response.output_text.done`).
  * - Order is the conversation's: a turn takes its place when its item is first seen
  *   (`input_audio_buffer.committed`, `conversation.item.added`, `response.output_item.added`),
@@ -216,11 +217,15 @@ export class ConversationLog {
         return false;
       case "conversation.item.added":
       case "response.output_item.added": {
-        const item = event.item as { id?: unknown; type?: unknown; role?: unknown } | undefined;
+        const item = event.item as
+          | { id?: unknown; type?: unknown; role?: unknown; content?: unknown }
+          | undefined;
         if (item?.type !== "message") return false;
         if (item.role !== "user" && item.role !== "assistant") return false;
         this.#place(str(item.id), item.role, str(event.previous_item_id));
-        return false;
+        // A typed user turn carries its text in the item itself.
+        const typed = item.role === "user" ? typedText(item.content) : null;
+        return typed === null ? false : this.#fill(str(item.id), "user", typed);
       }
       case "conversation.item.input_audio_transcription.completed":
         return this.#fill(str(event.item_id), "user", str(event.transcript));
@@ -285,4 +290,16 @@ export class ConversationLog {
 
 function str(value: unknown): string | null {
   return typeof value === "string" ? value : null;
+}
+
+/** The text of a typed message's `input_text` parts, or null when it has none. */
+function typedText(content: unknown): string | null {
+  if (!Array.isArray(content)) return null;
+  const texts = content.flatMap((part) =>
+    part !== null && typeof part === "object" && part.type === "input_text" &&
+      typeof part.text === "string"
+      ? [part.text as string]
+      : []
+  );
+  return texts.length === 0 ? null : texts.join("\n");
 }

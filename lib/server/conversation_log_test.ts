@@ -133,3 +133,23 @@ Deno.test("saves coalesce and a failing store is reported, not thrown", async ()
   assert.ok(errors.length >= 1 && errors.length <= 2, `${errors.length} errors`);
   assert.match(errors[0].message, /^Cannot save the conversation: the KV store failed/);
 });
+
+Deno.test("the log keeps a typed user turn by the text of its item; a system note is no turn", async () => {
+  using kv = await Deno.openKv(":memory:");
+  const log = new ConversationLog({ id: ID, store: new ConversationStore(kv) });
+  const added = (id: string, role: string, previous: string | null, text: string) => ({
+    type: "conversation.item.added",
+    previous_item_id: previous,
+    item: { id, type: "message", role, content: [{ type: "input_text", text }] },
+  });
+  assert.equal(log.observe(added("item_t1", "user", null, "How was my pace?")), true);
+  // The relay's delivery note (a system message) and the answer after it.
+  assert.equal(log.observe(added("item_n1", "system", "item_t1", "Measured delivery…")), false);
+  log.observe(assistantAdded("item_a1", "item_n1"));
+  log.observe(assistantText("item_a1", "Say it aloud and I will tell you."));
+  assert.deepEqual(log.turns(), [
+    { role: "user", text: "How was my pace?" },
+    { role: "assistant", text: "Say it aloud and I will tell you." },
+  ]);
+  await log.flushed();
+});

@@ -236,6 +236,10 @@ Deno.test("relay: audio beyond twice real time is dropped, counted and answered 
   const forwarded = connection.events.filter((e) => e.type === "input_audio_buffer.append").length;
   ok(forwarded >= 250, `the 5 s burst passes (${forwarded} frames)`);
   ok(forwarded < 1000, `not everything passes (${forwarded} frames)`);
+  // The refusal goes to the browser on its own socket: it can land after the sync upstream.
+  await waitFor(() => client.received.some((e) => e.error?.code === "relay_rate_limited"), {
+    what: "the rate-limit error",
+  });
   const errors = client.received.filter((e) => e.error?.code === "relay_rate_limited");
   ok(errors.length >= 1 && errors.length <= 3, `${errors.length} rate-limit errors`);
   match(errors[0].error.message, /real time/);

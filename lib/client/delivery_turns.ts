@@ -1,6 +1,6 @@
 /**
  * The delivery of each user turn, measured on the page from the audio it sent: every 960-byte
- * frame goes into a ring of the last 60 s of 24 kHz PCM16, and when the service says where a
+ * frame goes into a ring of the last 60 s of 24 kHz PCM16 (`lib/shared/pcm_ring.ts`), and when the service says where a
  * turn was, {@linkcode analyzeDelivery} runs on exactly that span.
  *
  * ```ts
@@ -30,16 +30,16 @@
  *
  * ## Cost
  *
- * The ring is allocated once; a frame is one `set()` into it (two at the wrap), with no
- * allocation. Measuring a turn converts its span into a float buffer kept between turns (it
- * grows to the longest turn, at most the ring) and runs the analyzer, which costs well under
- * 1 % of the turn's duration.
+ * The ring is allocated at the first frame; a frame is one `set()` into it (two at the wrap),
+ * with no allocation. Measuring a turn converts its span into the ring's shared float buffer
+ * (grown to the longest turn) and runs the analyzer, which costs well under 1 % of the turn's
+ * duration.
  *
  * @module
  */
-import { BYTES_PER_SAMPLE, WIRE_SAMPLE_RATE } from "@/lib/shared/audio_format.ts";
+import { WIRE_SAMPLE_RATE } from "@/lib/shared/audio_format.ts";
 import { analyzeDelivery, type Delivery, NO_DELIVERY } from "@/lib/shared/delivery.ts";
-import { pcm16ToFloatInto } from "@/lib/shared/pcm16.ts";
+import { PcmRing } from "@/lib/shared/pcm_ring.ts";
 
 /** One measured user turn. */
 export interface DeliveryTurn {
@@ -69,18 +69,14 @@ const SAMPLES_PER_MS = WIRE_SAMPLE_RATE / 1000;
 
 /** Keeps the audio the page sent and measures each user turn in it. */
 export class DeliveryTurns {
-  #ring: Uint8Array;
-  /** Samples the ring holds. */
-  #capacity: number;
-  /** Samples sent since the upstream session began. */
-  #written = 0;
+  /** What the page sent in this upstream session, by sample position. */
+  #ring: PcmRing;
   /** Where the audio since the last commit or clear begins, in samples. */
   #mark = 0;
   /** The speech under way (server VAD), in samples. */
   #start: { itemId: string; at: number } | null = null;
   /** The item last measured, so the `committed` after `speech_stopped` adds nothing. */
   #measured: string | null = null;
-  #scratch = new Float32Array(0);
   #onTurn: ((turn: DeliveryTurn) => void) | undefined;
   #analyze: (samples: Float32Array, sampleRate: number) => Delivery;
 
@@ -92,15 +88,14 @@ export class DeliveryTurns {
         `Cannot create DeliveryTurns: ${seconds} s of audio is not a positive number; pass seconds > 0`,
       );
     }
-    this.#capacity = Math.ceil(seconds * WIRE_SAMPLE_RATE);
-    this.#ring = new Uint8Array(this.#capacity * BYTES_PER_SAMPLE);
+    this.#ring = new PcmRing({ samples: Math.ceil(seconds * WIRE_SAMPLE_RATE) });
     this.#onTurn = options.onTurn;
     this.#analyze = options.analyze ?? analyzeDelivery;
   }
 
   /** Milliseconds of audio sent since the upstream session began. */
   get sentMs(): number {
-    return this.#written / SAMPLES_PER_MS;
+    return this.#ring.written / SAMPLES_PER_MS;
   }
 
   /**
@@ -114,21 +109,7 @@ export class DeliveryTurns {
     if (!(frame instanceof Uint8Array)) {
       throw new TypeError("Cannot keep audio frame: frame must be a Uint8Array of PCM16 bytes");
     }
-    if (frame.length % BYTES_PER_SAMPLE !== 0) {
-      throw new RangeError(
-        `Cannot keep audio frame: ${frame.length} bytes is an odd length; PCM16 has 2 bytes per sample`,
-      );
-    }
-    const ring = this.#ring;
-    // Only the last ring's worth of an oversized frame can ever be measured.
-    const bytes = frame.length > ring.length ? frame.subarray(frame.length - ring.length) : frame;
-    // Sample n of the session lives at n % capacity.
-    const skipped = (frame.length - bytes.length) / BYTES_PER_SAMPLE;
-    const at = ((this.#written + skipped) % this.#capacity) * BYTES_PER_SAMPLE;
-    const first = Math.min(bytes.length, ring.length - at);
-    ring.set(first === bytes.length ? bytes : bytes.subarray(0, first), at);
-    if (first < bytes.length) ring.set(bytes.subarray(first), 0);
-    this.#written += frame.length / BYTES_PER_SAMPLE;
+    this.#ring.write(frame);
   }
 
   /** `input_audio_buffer.speech_started`: the user's speech began at `audioStartMs`. */
@@ -154,18 +135,18 @@ export class DeliveryTurns {
    */
   committed(itemId: string): DeliveryTurn | null {
     if (checkItem(itemId) === this.#measured) return null;
-    return this.#turn(itemId, this.#start?.at ?? this.#mark, this.#written);
+    return this.#turn(itemId, this.#start?.at ?? this.#mark, this.#ring.written);
   }
 
   /** The page sent `input_audio_buffer.clear`: what was sent so far is not part of a turn. */
   cleared(): void {
-    this.#mark = this.#written;
+    this.#mark = this.#ring.written;
     this.#start = null;
   }
 
   /** A new upstream session began: its audio positions count from 0 again. */
   reset(): void {
-    this.#written = 0;
+    this.#ring.restart();
     this.#mark = 0;
     this.#start = null;
     this.#measured = null;
@@ -174,38 +155,14 @@ export class DeliveryTurns {
   #turn(itemId: string, from: number, to: number): DeliveryTurn {
     this.#start = null;
     this.#measured = itemId;
-    this.#mark = Math.max(this.#mark, Math.min(to, this.#written));
-    const turn = { itemId, delivery: this.#measure(from, to) };
+    this.#mark = Math.max(this.#mark, Math.min(to, this.#ring.written));
+    const samples = this.#ring.read(from, to);
+    const delivery = samples.length === 0
+      ? { ...NO_DELIVERY }
+      : this.#analyze(samples, WIRE_SAMPLE_RATE);
+    const turn = { itemId, delivery };
     this.#onTurn?.(turn);
     return turn;
-  }
-
-  /** The delivery of samples `from … to` of the session's input, within what the ring holds. */
-  #measure(from: number, to: number): Delivery {
-    const end = Math.min(to, this.#written);
-    // The ring holds the last `capacity` samples sent; older ones are overwritten.
-    const start = Math.max(from, this.#written - this.#capacity, 0);
-    const length = end - start;
-    if (length <= 0) return { ...NO_DELIVERY };
-    if (this.#scratch.length < length) {
-      this.#scratch = new Float32Array(
-        Math.min(this.#capacity, Math.max(length, 2 * this.#scratch.length)),
-      );
-    }
-    const out = this.#scratch.subarray(0, length);
-    const at = start % this.#capacity;
-    const first = Math.min(length, this.#capacity - at);
-    pcm16ToFloatInto(
-      this.#ring.subarray(at * BYTES_PER_SAMPLE, (at + first) * BYTES_PER_SAMPLE),
-      out,
-    );
-    if (first < length) {
-      pcm16ToFloatInto(
-        this.#ring.subarray(0, (length - first) * BYTES_PER_SAMPLE),
-        out.subarray(first),
-      );
-    }
-    return this.#analyze(out, WIRE_SAMPLE_RATE);
   }
 }
 

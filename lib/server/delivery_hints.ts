@@ -62,11 +62,11 @@
  *
  * @module
  */
-import { BYTES_PER_MS, WIRE_SAMPLE_RATE } from "@/lib/shared/audio_format.ts";
+import { BYTES_PER_MS, BYTES_PER_SAMPLE, WIRE_SAMPLE_RATE } from "@/lib/shared/audio_format.ts";
 import { analyzeDelivery, type Delivery } from "@/lib/shared/delivery.ts";
 import { wordsPerMinute } from "@/lib/shared/delivery_bands.ts";
 import { newId } from "@/lib/shared/ids.ts";
-import { pcm16ToFloatInto } from "@/lib/shared/pcm16.ts";
+import { PcmRing } from "@/lib/shared/pcm_ring.ts";
 import type { Logger } from "./log.ts";
 import type { UpstreamEvent } from "./upstream_event.ts";
 
@@ -143,20 +143,13 @@ function worthNoting(d: Delivery): boolean {
   return d.speechSeconds >= MIN_NOTE_SPEECH_SECONDS && d.syllables > 0;
 }
 
-/** Float samples of the span being measured; shared by every session, grown to the longest. */
-let scratch = new Float32Array(0);
-
 /** See the module comment. */
 export class DeliveryHints {
   #options: DeliveryHintsOptions;
-  /** The ring's size now and at the most (bytes). */
-  #capacity: number;
-  #maxCapacity: number;
-  /** The ring (allocated at the first append) and the bytes written to it, ever. */
-  #ring: Uint8Array | null = null;
+  /** The audio forwarded in this upstream session, by sample position (see the module). */
+  #ring: PcmRing;
   /** Turn detection is off (`session.updated` said `null`): a turn is what the browser commits. */
   #pushToTalk = false;
-  #written = 0;
   /** Where the current turn began (bytes), and the browser's last commit since (or -1). */
   #turnStart = 0;
   #commitMark = -1;
@@ -176,13 +169,21 @@ export class DeliveryHints {
       );
     }
     this.#options = options;
-    this.#maxCapacity = Math.round(seconds * 1000) * BYTES_PER_MS;
-    this.#capacity = Math.min(this.#maxCapacity, INITIAL_RING_SECONDS * 1000 * BYTES_PER_MS);
+    const max = Math.round(seconds * WIRE_SAMPLE_RATE);
+    this.#ring = new PcmRing({
+      samples: Math.min(max, INITIAL_RING_SECONDS * WIRE_SAMPLE_RATE),
+      maxSamples: max,
+    });
   }
 
   /** Bytes the ring holds now (it grows with the longest turn, up to the window). */
   get ringBytes(): number {
-    return this.#ring === null ? 0 : this.#capacity;
+    return this.#ring.bytes;
+  }
+
+  /** Bytes of audio forwarded so far: positions here are bytes of the input clock. */
+  get #written(): number {
+    return this.#ring.written * BYTES_PER_SAMPLE;
   }
 
   /** Milliseconds of audio forwarded so far (the relay's side of the input clock). */
@@ -263,40 +264,10 @@ export class DeliveryHints {
     return Math.max(this.#turnStart, this.#written - IDLE_KEEP_MS * BYTES_PER_MS);
   }
 
-  /** Doubles the ring (up to the window) until it holds `needed` bytes, keeping its audio. */
-  #grow(needed: number): void {
-    let capacity = this.#capacity;
-    while (capacity < needed && capacity < this.#maxCapacity) {
-      capacity = Math.min(this.#maxCapacity, capacity * 2);
-    }
-    if (capacity === this.#capacity) return;
-    const old = this.#ring!;
-    const ring = new Uint8Array(capacity);
-    // Each byte keeps its place in the input clock: position p sits at p % capacity.
-    for (let p = Math.max(0, this.#written - this.#capacity); p < this.#written;) {
-      const from = p % this.#capacity;
-      const to = p % capacity;
-      const n = Math.min(this.#written - p, this.#capacity - from, capacity - to);
-      ring.set(old.subarray(from, from + n), to);
-      p += n;
-    }
-    this.#ring = ring;
-    this.#capacity = capacity;
-  }
-
   #tap(audio: Uint8Array): void {
-    this.#ring ??= new Uint8Array(this.#capacity);
     const needed = this.#written + audio.length - this.#neededFrom();
-    if (needed > this.#capacity) this.#grow(needed);
-    const capacity = this.#capacity;
-    const ring = this.#ring;
-    let bytes = audio;
-    if (bytes.length > capacity) bytes = bytes.subarray(bytes.length - capacity);
-    const at = (this.#written + audio.length - bytes.length) % capacity;
-    const first = Math.min(bytes.length, capacity - at);
-    ring.set(bytes.subarray(0, first), at);
-    if (first < bytes.length) ring.set(bytes.subarray(first), 0);
-    this.#written += audio.length;
+    this.#ring.reserve(Math.ceil(needed / BYTES_PER_SAMPLE));
+    this.#ring.write(audio);
   }
 
   #startTurn(at: number): void {
@@ -306,7 +277,7 @@ export class DeliveryHints {
 
   /** A turn was committed: picks its span, then measures it once `committed` is forwarded. */
   #committed(itemId: string | null): void {
-    const oldest = Math.max(0, this.#written - this.#capacity);
+    const oldest = this.#ring.oldest * BYTES_PER_SAMPLE;
     let start = -1;
     let end = -1;
     if (itemId !== null && itemId === this.#speechItem && this.#speechStartMs >= 0) {
@@ -330,7 +301,7 @@ export class DeliveryHints {
   /** Measures `[start, end)` (bytes of the input clock) and sends the note, if worth one. */
   #note(itemId: string, start: number, end: number): void {
     const began = performance.now();
-    const samples = this.#samples(start, end);
+    const samples = this.#ring.read(start / BYTES_PER_SAMPLE, end / BYTES_PER_SAMPLE);
     const d = analyzeDelivery(samples, WIRE_SAMPLE_RATE);
     const ms = performance.now() - began;
     const fields = {
@@ -363,23 +334,6 @@ export class DeliveryHints {
       this.#byEvent.delete(oldest.eventId);
     }
     this.#options.log.debug("delivery noted", { ...fields, note: note.itemId });
-  }
-
-  /** The ring's `[start, end)` as float samples (in the shared scratch buffer). */
-  #samples(start: number, end: number): Float32Array {
-    const count = (end - start) / 2;
-    if (scratch.length < count) {
-      scratch = new Float32Array(Math.max(count, Math.ceil(scratch.length * 1.5)));
-    }
-    const ring = this.#ring!;
-    const capacity = this.#capacity;
-    const from = start % capacity;
-    const first = Math.min(end - start, capacity - from);
-    pcm16ToFloatInto(ring.subarray(from, from + first), scratch);
-    if (first < end - start) {
-      pcm16ToFloatInto(ring.subarray(0, end - start - first), scratch.subarray(first / 2));
-    }
-    return scratch.subarray(0, count);
   }
 
   /**

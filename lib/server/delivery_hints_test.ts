@@ -188,6 +188,7 @@ Deno.test("DeliveryHints falls back to the turn since the last commit when the s
   h.append(concat([JFK, JFK])); // 22 s: the first 12 s have left the ring
   h.forwarded('{"type":"input_audio_buffer.commit"}');
   h.upstream({ type: "input_audio_buffer.committed", item_id: "a", previous_item_id: null });
+  await settle(); // as in the relay: the next append is another message, after the measure
   h.append(GO);
   // A restarted clock: 0 ms is long gone from the ring.
   h.upstream({ type: "input_audio_buffer.speech_started", audio_start_ms: 0, item_id: "b" });

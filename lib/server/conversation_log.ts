@@ -169,7 +169,6 @@ export class ConversationLog {
   #store: ConversationStore;
   #earlier: Turn[];
   #slots: Slot[] = [];
-  #ignored = new Set<string>();
   #onError: (error: Error) => void;
   #writing: Promise<void> | null = null;
   #writeAgain = false;
@@ -198,12 +197,6 @@ export class ConversationLog {
   nextSession(): void {
     this.#earlier = this.turns();
     this.#slots = [];
-    this.#ignored.clear();
-  }
-
-  /** Items with this id are not turns of the log (the relay's own replay of earlier turns). */
-  ignore(itemId: string): void {
-    this.#ignored.add(itemId);
   }
 
   /**
@@ -239,7 +232,7 @@ export class ConversationLog {
   }
 
   #place(id: string | null, role: Turn["role"], previous: string | null): Slot | null {
-    if (id === null || this.#ignored.has(id)) return null;
+    if (id === null) return null;
     const found = this.#slots.find((slot) => slot.id === id);
     if (found) return found;
     const slot: Slot = { id, role, text: null };
